@@ -1,0 +1,158 @@
+"""Loading a fixture set, validated at the border: a bad fixture stops start-up with the file,
+the record and the field named.
+
+A fixture set is a folder of JSON arrays: users.json (User plus `token` and `rights`),
+locations.json, property_types.json, amenities.json, custom_fields.json, properties.json and
+leads.json (a `LeadWrite` plus the server-managed `id`, `user`, `created_at`, `updated_at`
+and `notes`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .contract import Contract
+from .records import CustomField, LeadRecord, NoteRecord, Property, ReferenceData, User
+from .service import build_record
+from .validation import lead_rule_errors
+
+DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "default"
+_SERVER_MANAGED = ("created_at", "updated_at", "notes")
+_KNOWN_RIGHTS = frozenset(
+    {"lead.read", "lead.read.other", "lead.update", "lead.update.other", "lead.delete",
+     "lead.delete.other", "user.update", "property.read"}
+)  # fmt: skip
+
+
+class FixtureError(Exception):
+    """A fixture that breaks the contract; the message names file, record and field."""
+
+
+@dataclass(frozen=True)
+class FixtureSet:
+    path: Path
+    reference: ReferenceData
+    leads: list[LeadRecord]
+
+
+def _read(folder: Path, name: str) -> list[dict[str, Any]]:
+    path = folder / name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FixtureError(f"{path}: missing (a fixture set needs {name})") from None
+    except json.JSONDecodeError as exc:
+        raise FixtureError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(data, list):
+        raise FixtureError(f"{path}: must hold a JSON array")
+    return data
+
+
+def _check(contract: Contract, schema: str, record: Any, where: str) -> None:
+    errors = sorted(contract.validator(schema, writing=schema == "LeadWrite").iter_errors(record), key=str)
+    if errors:
+        first = errors[0]
+        field = "/".join(str(p) for p in first.absolute_path) or "(record)"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise FixtureError(f"{where}, field {field}: {first.message}{more}")
+
+
+def _parse_time(value: Any, where: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise FixtureError(f"{where}: {value!r} is not an RFC 3339 date-time") from None
+    if moment.tzinfo is None:
+        raise FixtureError(f"{where}: {value!r} has no time zone")
+    return moment
+
+
+def load_fixtures(folder: Path, contract: Contract) -> FixtureSet:
+    folder = Path(folder)
+    users: dict[int, User] = {}
+    for i, raw in enumerate(_read(folder, "users.json")):
+        where = f"{folder / 'users.json'} [{i}] (id {raw.get('id')})"
+        public = {k: v for k, v in raw.items() if k not in ("token", "rights")}
+        _check(contract, "User", public, where)
+        token, rights = raw.get("token"), raw.get("rights")
+        if not isinstance(token, str) or not token:
+            raise FixtureError(f"{where}, field token: a non-empty string is required")
+        if not isinstance(rights, list) or not set(rights) <= _KNOWN_RIGHTS:
+            raise FixtureError(f"{where}, field rights: a list of {sorted(_KNOWN_RIGHTS)} is required")
+        if raw["id"] in users or token in {u.token for u in users.values()}:
+            raise FixtureError(f"{where}: id and token must be unique")
+        users[raw["id"]] = User(
+            id=raw["id"], first_name=raw.get("first_name", ""), last_name=raw.get("last_name", ""),
+            email=raw.get("email", ""), mobile=raw.get("mobile"), token=token, rights=frozenset(rights),
+        )  # fmt: skip
+
+    def by_id(name: str, schema: str) -> dict[Any, dict[str, Any]]:
+        found: dict[Any, dict[str, Any]] = {}
+        for i, raw in enumerate(_read(folder, name)):
+            where = f"{folder / name} [{i}] (id {raw.get('id')})"
+            _check(contract, schema, raw, where)
+            if raw["id"] in found:
+                raise FixtureError(f"{where}: duplicate id")
+            found[raw["id"]] = raw
+        return found
+
+    fields = {
+        k: CustomField(v["id"], v["entity"], v["name"], v["type"], v["required"])
+        for k, v in by_id("custom_fields.json", "CustomField").items()
+    }
+    properties = {
+        k: Property(
+            id=v["id"], source=v["source"], offering_type=v["offering_type"], category=v["category"],
+            type=v["type"], location=v["location"], price=v["price"], size=v.get("size"),
+            bedrooms=v.get("bedrooms"), bathrooms=v.get("bathrooms"), fields=v.get("fields", {}),
+        )  # fmt: skip
+        for k, v in by_id("properties.json", "Property").items()
+    }
+    reference = ReferenceData(
+        users=users,
+        locations=by_id("locations.json", "Location"),
+        types=by_id("property_types.json", "PropertyType"),
+        amenities=by_id("amenities.json", "Amenity"),
+        custom_fields=fields,
+        properties=properties,
+    )
+    return FixtureSet(folder, reference, _leads(folder, contract, reference))
+
+
+def _leads(folder: Path, contract: Contract, reference: ReferenceData) -> list[LeadRecord]:
+    leads: list[LeadRecord] = []
+    seen: set[int] = set()
+    note_ids: set[int] = set()
+    for i, raw in enumerate(_read(folder, "leads.json")):
+        where = f"{folder / 'leads.json'} [{i}] (id {raw.get('id')})"
+        body = {k: v for k, v in raw.items() if k not in _SERVER_MANAGED}
+        _check(contract, "LeadWrite", body, where)
+        lead_id, owner = body.get("id"), body.get("user")
+        if not isinstance(lead_id, int) or lead_id < 1 or lead_id in seen:
+            raise FixtureError(f"{where}, field id: a unique positive integer is required")
+        if not isinstance(owner, int):
+            raise FixtureError(f"{where}, field user: the assigned user's id is required")
+        errors = lead_rule_errors(body, reference, contract.channel_belongs, prefix="")
+        if errors:
+            first = errors[0]
+            raise FixtureError(f"{where}, field {first['name'].lstrip('/')}: {first['message']}")
+        notes: list[NoteRecord] = []
+        for j, note in enumerate(raw.get("notes") or []):
+            _check(contract, "Note", note, f"{where}, notes[{j}]")
+            if note["id"] in note_ids:
+                raise FixtureError(f"{where}, field notes/{j}/id: duplicate note id {note['id']}")
+            note_ids.add(note["id"])
+            notes.append(NoteRecord(id=note["id"], body=note["body"],
+                                    created_at=_parse_time(note["created_at"], f"{where}, notes[{j}]")))  # fmt: skip
+        created = _parse_time(raw.get("created_at"), f"{where}, field created_at")
+        updated = _parse_time(raw.get("updated_at"), f"{where}, field updated_at")
+        seen.add(lead_id)
+        leads.append(
+            build_record(body, lead_id=lead_id, owner=owner, created_at=created, updated_at=updated,
+                         notes=notes, preference_id=lead_id)  # fmt: skip
+        )
+    return leads

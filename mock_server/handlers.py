@@ -1,0 +1,74 @@
+"""HTTP to semantics and back: each handler is named after its operationId, takes the
+contract's parameters (already validated by Connexion) and makes one call to the service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion import request
+
+from .rights import Principal
+from .service import LeadService, ListQuery
+
+EXPAND_HEADER = "X-MyCRM-Expand-Data"
+# Operations answer JSON or problem+json, so Connexion needs to be told which.
+_JSON = {"Content-Type": "application/json"}
+Answer = tuple[Any, int] | tuple[Any, int, dict[str, str]]
+
+
+def _expand() -> bool:
+    return request.headers.get(EXPAND_HEADER, "").strip().lower() == "true"
+
+
+def _principal(token_info: dict[str, Any]) -> Principal:
+    return Principal(user_id=token_info["user_id"], rights=token_info["rights"])
+
+
+class LeadHandlers:
+    def __init__(self, service: LeadService) -> None:
+        self.service = service
+
+    def list_leads(
+        self,
+        token_info: dict[str, Any],
+        filters: dict[str, Any] | None = None,
+        sort: str = "id",
+        sort_order: str = "ASC",
+        page: int = 1,
+        per_page: int = 20,
+    ) -> Answer:
+        query = ListQuery(filters, sort, sort_order, page, per_page)
+        return self.service.list_leads(_principal(token_info), query, expand=_expand()), 200, _JSON
+
+    def get_lead(self, token_info: dict[str, Any], id: int) -> Answer:  # noqa: A002 (the contract's name)
+        lead = self.service.get_lead(_principal(token_info), id, expand=_expand())
+        return {"lead": lead}, 200, _JSON
+
+    def create_lead(self, token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+        lead = self.service.create_lead(_principal(token_info), body, expand=_expand())
+        return {"lead": lead}, 201, {**_JSON, "Location": f"/leads/{lead['id']}"}
+
+    def update_lead(self, token_info: dict[str, Any], id: int, body: dict[str, Any]) -> Answer:  # noqa: A002
+        lead = self.service.replace_lead(_principal(token_info), id, body, expand=_expand())
+        return {"lead": lead}, 200, _JSON
+
+    def delete_lead(self, token_info: dict[str, Any], id: int) -> Answer:  # noqa: A002
+        self.service.delete_lead(_principal(token_info), id)
+        return None, 204
+
+    def delete_lead_alias(self, token_info: dict[str, Any], id: int) -> Answer:  # noqa: A002
+        self.service.delete_lead(_principal(token_info), id, operation="delete_lead_alias")
+        return None, 204
+
+    def patch_lead(self, token_info: dict[str, Any], id: int, body: dict[str, Any]) -> Answer:  # noqa: A002
+        self.service.patch_lead(_principal(token_info), id, body)
+        return None, 204
+
+    def bulk_patch_leads(self, token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+        self.service.bulk_patch(_principal(token_info), body)
+        return None, 204
+
+    def bulk_delete_leads(self, token_info: dict[str, Any], body: dict[str, Any] | None = None) -> Answer:
+        self.service.bulk_delete(_principal(token_info), body)
+        return None, 204

@@ -1,0 +1,86 @@
+"""The one place errors are made: every problem+json the mock answers is built here.
+
+Semantic code raises `ApiError` from a template; the app turns it, and every error of
+Connexion's own (validation, routing, security), into a response with `problem_response`.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from starlette.responses import Response
+
+PROBLEM_JSON = "application/problem+json"
+
+# Message templates, kept together so that wording stays consistent.
+TEMPLATES: dict[str, tuple[int, str]] = {
+    "unauthorized": (401, "A valid bearer token is required: send 'Authorization: Bearer <token>'."),
+    "unknown_token": (401, "The bearer token is unknown or has expired."),
+    "missing_rights": (403, "This operation needs the right(s) {rights}."),
+    "other_lead": (403, "Lead {id} is assigned to another user; this needs the right {right}."),
+    "other_user": (403, "Assigning a lead to another user than yourself needs the right {right}."),
+    "lead_not_found": (404, "Lead {id} does not exist."),
+    "leads_not_found": (404, "These leads do not exist: {ids}."),
+    "route_not_found": (404, "There is no resource at {path}."),
+    "method_not_allowed": (405, "{method} is not allowed on {path}."),
+    "invalid_request": (400, "The request has {count} invalid field(s)."),
+    "malformed_body": (400, "The body is not valid JSON: {reason}."),
+    "too_large": (413, "The body is larger than the {limit} bytes the mock accepts."),
+    "unsupported_media_type": (415, "The body must be application/json, not {content_type}."),
+    "unprocessable": (422, "The request breaks {count} rule(s) of the API."),
+    "not_acceptable": (406, "The mock answers application/json only."),
+    "internal": (500, "The mock server failed: {reason}. This is a bug in the mock; please report it."),
+    "unavailable": (503, "The mock simulated a failure (fault injection)."),
+}
+
+
+def field_error(location: str, name: str, message: str) -> dict[str, str]:
+    """One entry of a problem's `errors`: where (`body`, `query`, `path`, `header`) and what."""
+    return {"in": location, "name": name, "message": message}
+
+
+class ApiError(Exception):
+    """An error answer, raised by semantic code and rendered by `problem_response`."""
+
+    def __init__(
+        self,
+        template: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        status, text = TEMPLATES[template]
+        if errors is not None:
+            params.setdefault("count", len(errors))
+        super().__init__(text.format(**params))
+        self.status = status
+        self.detail = text.format(**params)
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def problem_body(
+    status: int, detail: str, *, errors: list[dict[str, str]] | None = None, instance: str | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance is not None:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(error: ApiError, *, instance: str | None = None) -> Response:
+    headers = dict(error.headers)
+    if error.status == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    body = problem_body(error.status, error.detail, errors=error.errors, instance=instance)
+    return Response(json.dumps(body), status_code=error.status, media_type=PROBLEM_JSON, headers=headers)

@@ -1,0 +1,75 @@
+"""The leads of one app instance, in memory, safe under concurrent requests.
+
+Every read-check-write sequence of an operation runs inside `transaction()`, so a request
+sees and changes the store atomically even though sync handlers run in a thread pool.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .records import LeadRecord
+
+
+class LeadStore:
+    def __init__(self, seed: list[LeadRecord]) -> None:
+        self._lock = threading.RLock()
+        self._seed = seed
+        self._leads: dict[int, LeadRecord] = {}
+        self._next_id = self._next_note_id = self._next_preference_id = 1
+        self.reset()
+
+    def reset(self, seed: list[LeadRecord] | None = None) -> None:
+        """Back to the seed leads (or to a new seed); ids continue above the seed's."""
+        with self._lock:
+            if seed is not None:
+                self._seed = seed
+            self._leads = {lead["id"]: copy.deepcopy(lead) for lead in self._seed}
+            self._next_id = max(self._leads, default=0) + 1
+            notes = [n["id"] for lead in self._leads.values() for n in lead["notes"]]
+            self._next_note_id = max(notes, default=0) + 1
+            prefs = [lead["preference"]["id"] for lead in self._leads.values() if lead["preference"]]
+            self._next_preference_id = max(prefs, default=0) + 1
+
+    @contextmanager
+    def transaction(self) -> Iterator[LeadStore]:
+        with self._lock:
+            yield self
+
+    def all(self) -> list[LeadRecord]:
+        with self._lock:
+            return list(self._leads.values())
+
+    def get(self, lead_id: int) -> LeadRecord | None:
+        with self._lock:
+            return self._leads.get(lead_id)
+
+    def put(self, lead: LeadRecord) -> None:
+        with self._lock:
+            self._leads[lead["id"]] = lead
+
+    def delete(self, lead_ids: list[int]) -> None:
+        with self._lock:
+            for lead_id in lead_ids:
+                self._leads.pop(lead_id, None)
+
+    def new_lead_id(self) -> int:
+        with self._lock:
+            self._next_id += 1
+            return self._next_id - 1
+
+    def new_note_id(self) -> int:
+        with self._lock:
+            self._next_note_id += 1
+            return self._next_note_id - 1
+
+    def new_preference_id(self) -> int:
+        with self._lock:
+            self._next_preference_id += 1
+            return self._next_preference_id - 1
+
+    def __len__(self) -> int:
+        return len(self._leads)

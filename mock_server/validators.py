@@ -1,0 +1,110 @@
+"""Connexion validators that report every invalid field, not only the first (D-32).
+
+They replace Connexion's request validators through `validator_map`; each raises one
+`InvalidRequest` whose `errors` the app renders with the one problem builder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from connexion.exceptions import BadRequestProblem
+from connexion.json_schema import Draft4RequestValidator
+from connexion.lifecycle import ConnexionRequest
+from connexion.utils import is_null, is_nullable
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator, ValidationError
+
+from .problems import field_error
+
+
+class InvalidRequest(BadRequestProblem):
+    """A 400 listing every invalid field."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail=f"The request has {len(errors)} invalid field(s).")
+        self.errors = errors
+
+
+def _extra_keys(error: ValidationError) -> list[str]:
+    allowed = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return sorted(k for k in instance if k not in allowed)
+
+
+def _leaves(error: ValidationError) -> Iterable[ValidationError]:
+    """The most specific errors: oneOf/anyOf failures are explained by their best branch."""
+    if error.context and error.validator in ("oneOf", "anyOf"):
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
+        yield from _leaves(deepest) if deepest.context else [deepest]
+    else:
+        yield error
+
+
+def _sorted_errors(validator: Any, instance: Any) -> list[ValidationError]:
+    found = [leaf for e in validator.iter_errors(instance) for leaf in _leaves(e)]
+    return sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
+
+
+class AllErrorsBodyValidator(JSONRequestBodyValidator):
+    def _validate(self, body: Any) -> dict | None:  # type: ignore[type-arg]
+        if not self._nullable and body is None:
+            raise InvalidRequest([field_error("body", "", "a JSON body is required")])
+        validator = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        errors = []
+        for error in _sorted_errors(validator, body):
+            pointer = "".join(f"/{p}" for p in error.absolute_path)
+            if error.validator == "additionalProperties":
+                errors += [
+                    field_error("body", f"{pointer}/{key}", f"unknown field {key!r}")
+                    for key in _extra_keys(error)
+                ]
+            else:
+                errors.append(field_error("body", pointer, error.message))
+        if errors:
+            raise InvalidRequest(errors)
+        return None
+
+
+def _query_name(base: str, path: Iterable[Any]) -> str:
+    return base + "".join(f"[{p}]" for p in path)
+
+
+class AllErrorsParameterValidator(ParameterValidator):
+    def validate_request(self, request: ConnexionRequest) -> None:
+        errors: list[dict[str, str]] = []
+        if self.strict_validation:
+            extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
+            errors += [field_error("query", name, "unknown parameter") for name in sorted(extra)]
+        sources = {
+            "query": request.query_params,
+            "path": request.path_params,
+            "header": request.headers,
+            "cookie": request.cookies,
+        }
+        for location, params in self.parameters.items():
+            for param in params:
+                key = param["name"].replace("-", "_") if location == "path" else param["name"]
+                value = sources[location].get(key)
+                errors += self._check(location, param, value)
+        if errors:
+            raise InvalidRequest(errors)
+
+    @staticmethod
+    def _check(location: str, param: dict[str, Any], value: Any) -> list[dict[str, str]]:
+        name = param["name"]
+        if value is None or (is_nullable(param) and is_null(value)):
+            return [field_error(location, name, "required")] if param.get("required") else []
+        validator = Draft4Validator(param.get("schema", param), format_checker=Draft4Validator.FORMAT_CHECKER)
+        errors = []
+        for error in _sorted_errors(validator, value):
+            if error.validator == "additionalProperties":
+                path = list(error.absolute_path)
+                errors += [
+                    field_error(location, _query_name(name, [*path, key]), "unknown filter")
+                    for key in _extra_keys(error)
+                ]
+            else:
+                errors.append(field_error(location, _query_name(name, error.absolute_path), error.message))
+        return errors
