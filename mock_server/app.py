@@ -19,6 +19,7 @@ from connexion.validators import VALIDATOR_MAP
 from starlette.exceptions import HTTPException
 
 from .contract import DEFAULT_SPEC, Contract
+from .control import add_control_routes
 from .fixtures import DEFAULT_FIXTURES, load_fixtures
 from .handlers import LeadHandlers
 from .problems import ApiError, problem_body, problem_response
@@ -140,5 +141,6 @@ def create_app(
     app.add_error_handler(ProblemException, _from_connexion)
     app.add_error_handler(HTTPException, _http_exception)
     app.add_error_handler(Exception, _unexpected)
+    add_control_routes(app, state)
     app.state = state  # type: ignore[attr-defined]
     return app

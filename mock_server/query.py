@@ -1,7 +1,7 @@
 """Query strings with PHP-style brackets, parsed the way clients of the API write them.
 
 `filters[wishlist][from_price]=5` becomes `{"wishlist": {"from_price": 5}}`; a list is the
-key repeated, with or without `[]` or an index (`[locations]=a&[locations]=b`,
+key repeated or comma-separated, with or without `[]` or an index (`[locations]=a,b`,
 `[locations][]=a`, `[locations][0]=a&[locations][1]=b`). Values are cast to the schema's types; a value that
 does not cast is left as text for validation to refuse, as is a scalar given twice.
 Connexion's own deepObject parser keeps only the first value of a key, has no arrays and
@@ -47,6 +47,13 @@ def _branch(schema: dict[str, Any], value: Any) -> dict[str, Any]:
     return schema
 
 
+def _object_allowed(schema: dict[str, Any]) -> bool:
+    options = schema.get("oneOf") or schema.get("anyOf") or schema.get("allOf")
+    if options:
+        return any(_object_allowed(o) for o in options)
+    return schema.get("type") == "object" or "properties" in schema
+
+
 def _cast(text: str, schema: dict[str, Any]) -> Any:
     kind = schema.get("type")
     if kind == "integer" and _INTEGER.match(text):
@@ -60,6 +67,8 @@ def _cast(text: str, schema: dict[str, Any]) -> Any:
 
 def coerce(value: Any, schema: dict[str, Any]) -> Any:
     """Leaves are lists of texts; cast them by the schema, recursively."""
+    if value == [""] and _object_allowed(schema):
+        return {}  # `filters[wishlist]=` is how an empty object goes on the wire
     schema = _branch(schema, value)
     if isinstance(value, dict) and schema.get("type") != "array":
         props = schema.get("properties", {})
@@ -67,12 +76,14 @@ def coerce(value: Any, schema: dict[str, Any]) -> Any:
         fallback = extra if isinstance(extra, dict) else {}
         return {k: coerce(v, props.get(k, fallback)) for k, v in value.items()}
     if schema.get("type") == "array":
-        if isinstance(value, dict):  # indexed, `[locations][0]=a`: in index order
-            if not all(k.isdigit() for k in value):
+        if isinstance(value, dict):  # `[locations][]=a` or `[locations][0]=a`: in index order
+            if not all(k == "" or k.isdigit() for k in value):
                 return value  # validation refuses it
-            value = [v for _, texts in sorted(value.items(), key=lambda kv: int(kv[0])) for v in texts]
+            ordered = sorted(value.items(), key=lambda kv: int(kv[0]) if kv[0] else -1)
+            value = [v for _, texts in ordered for v in (texts if isinstance(texts, list) else [texts])]
         item = schema.get("items", {})
-        return [_cast(v, _branch(item, v)) for v in value]
+        texts = [part for v in value for part in v.split(",")]  # `a,b` as well as repeated keys
+        return [_cast(v, _branch(item, v)) for v in texts]
     if len(value) == 1:
         return _cast(value[0], schema)
     return value  # a scalar given more than once: validation refuses the list
@@ -87,9 +98,6 @@ class BracketQueryParser(OpenAPIURIParser):
             if not path or not self._is_deep_object_style_param(root) or root not in self.param_defns:
                 tree.setdefault(key, []).extend(values)
                 continue
-            # A trailing `[]` only says "a list"; repeated keys already make one.
-            while path and path[-1] == "":
-                path.pop()
             node = tree.setdefault(root, {})
             for part in path[:-1]:
                 node = node.setdefault(part, {})
