@@ -1,4 +1,4 @@
-"""`leads-mock`: serve the mock on a local port."""
+"""`leads-mock`: serve the Leads API mock on a local port."""
 
 from __future__ import annotations
 
@@ -8,26 +8,47 @@ from pathlib import Path
 
 import uvicorn
 
-from .app import create_app
+from .app import MockState, create_app
+from .behaviour import Behaviour
 from .contract import DEFAULT_SPEC
 from .fixtures import DEFAULT_FIXTURES, FixtureError
 
 
-def banner(app_state: object, base_url: str) -> str:
-    users = sorted(app_state.fixtures.reference.users.values(), key=lambda u: u.id)  # type: ignore[attr-defined]
+def banner(state: MockState, base_url: str, behaviour: Behaviour) -> str:
+    users = sorted(state.fixtures.reference.users.values(), key=lambda u: u.id)
     width = max(len(u.token) for u in users)
     lines = [
-        f"Leads API mock on {base_url}  ({len(app_state.store)} leads)",  # type: ignore[attr-defined]
-        f"  docs UI:  {base_url}/ui/      spec: {base_url}/openapi.json",
-        f"  reset:    curl -X POST {base_url}/__mock/reset",
-        "  tokens (Authorization: Bearer <token>):",
-        *(f"    {u.token:<{width}}  user {u.id} {u.first_name} {u.last_name}: "
+        f"Leads API mock on {base_url}  ({len(state.store)} leads from {state.fixtures.path})",
+        f"  docs UI:     {base_url}/ui/    (control API: {base_url}/__mock/ui/)",
+        f"  contract:    {base_url}/openapi.json",
+        f"  reset:       curl -X POST {base_url}/__mock/reset",
+        *(f"  {line}" for line in behaviour.describe()),
+        "  tokens (send 'Authorization: Bearer <token>'):",
+        *(f"    {u.token:<{width}}  user {u.id:<2} {u.first_name} {u.last_name}: "
           f"{', '.join(sorted(u.rights)) or 'no rights'}" for u in users),  # fmt: skip
-        "  try:",
+        "  try (curl needs -g for the brackets):",
         f"    curl -g -H 'Authorization: Bearer {users[0].token}' "
         f"'{base_url}/leads?filters[status]=prospect&sort=created&sort_order=DESC&per_page=5'",
     ]
     return "\n".join(lines)
+
+
+def _delay(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    try:
+        bounds = (int(low), int(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give milliseconds, 200 or 100-800") from None
+    if not 0 <= bounds[0] <= bounds[1] <= 60_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: 0 <= low <= high <= 60000")
+    return bounds
+
+
+def _rate(text: str) -> float:
+    rate = float(text)
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a fraction from 0 to 1")
+    return rate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,14 +57,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES, help="fixture set folder")
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="contract (OpenAPI 3.0.x)")
-    parser.add_argument("--validate-responses", action="store_true", help="check every answer against the contract")
+    parser.add_argument("--delay", type=_delay, default=(0, 0), metavar="MS[-MS]",
+                        help="latency of every answer, fixed (200) or ranged (100-800)")  # fmt: skip
+    parser.add_argument("--delay-operations", default="", metavar="OP[,OP]",
+                        help="operationIds the delay applies to (default: all)")  # fmt: skip
+    parser.add_argument("--fault-rate", type=_rate, default=0.0,
+                        help="fraction of requests answered 503 (0 to 1)")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=None, help="seed of the latency and fault draws")
+    parser.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
+                        help="allow this browser origin (repeat; '*' for any); default any localhost "
+                        "port; 'none' switches CORS off")  # fmt: skip
+    parser.add_argument("--validate-responses", action="store_true",
+                        help="check every answer against the contract (slower)")  # fmt: skip
     args = parser.parse_args(argv)
+    operations = frozenset(filter(None, args.delay_operations.split(","))) or None
+    behaviour = Behaviour(args.delay, operations, args.fault_rate, args.seed)
+    origins = args.cors_origin
+    if origins == ["none"]:
+        origins = []
     try:
-        app = create_app(args.spec, args.fixtures, validate_responses=args.validate_responses)
+        app = create_app(
+            args.spec, args.fixtures, validate_responses=args.validate_responses,
+            behaviour=behaviour, cors_origins=origins,
+        )  # fmt: skip
     except FixtureError as exc:
         print(f"leads-mock: bad fixture: {exc}", file=sys.stderr)
         return 2
-    print(banner(app.state, f"http://{args.host}:{args.port}"), flush=True)  # type: ignore[attr-defined]
+    unknown = (operations or frozenset()) - set(app.state.contract.operations)  # type: ignore[attr-defined]
+    if unknown:
+        print(f"leads-mock: unknown operationIds in --delay-operations: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    print(banner(app.state, f"http://{args.host}:{args.port}", behaviour), flush=True)  # type: ignore[attr-defined]
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -1,28 +1,42 @@
 """`create_app`: a Connexion app over the contract that owns its state.
 
-Request path: body limit -> CORS -> security (bearer token -> user) -> routing -> validation
-(every invalid field) -> handler -> service -> response (validated in tests).
+Request path: request log -> CORS -> body limit -> routing -> security (bearer token ->
+user) -> validation (every invalid field) -> Prefer/latency/faults -> handler -> service ->
+response (validated against the contract when asked, as the tests do).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 from connexion.security import BearerSecurityHandler
 from connexion.validators import VALIDATOR_MAP
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 
+from . import control
+from .behaviour import (
+    BODY_LIMIT,
+    Behaviour,
+    BehaviourMiddleware,
+    BodyLimitMiddleware,
+    RequestLog,
+    RequestLogMiddleware,
+)
 from .contract import DEFAULT_SPEC, Contract
-from .control import add_control_routes
-from .fixtures import DEFAULT_FIXTURES, load_fixtures
+from .fixtures import DEFAULT_FIXTURES, FixtureSet, load_fixtures, parse_leads, to_fixture
 from .handlers import LeadHandlers
-from .problems import ApiError, problem_body, problem_response
+from .problems import ApiError, problem_response
 from .query import BracketQueryParser
 from .service import Clock, LeadService, utc_now
 from .store import LeadStore
@@ -30,18 +44,43 @@ from .validators import AllErrorsBodyValidator, AllErrorsParameterValidator, Inv
 
 logger = logging.getLogger("mock_server")
 
+# Browsers on any localhost port (a dev server on :3000, :5173...) may call the mock.
+LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?"
+
 
 class MockState:
-    """What one app instance owns: the contract, the fixture set and the live store."""
+    """What one app instance owns: the contract, the fixture set, the live store, the log."""
 
     def __init__(self, contract: Contract, fixtures: Path, clock: Clock) -> None:
         self.contract = contract
-        self.fixtures = load_fixtures(fixtures, contract)
-        self.store = LeadStore(self.fixtures.leads)
-        self.service = LeadService(contract, self.fixtures.reference, self.store, clock)
+        self.clock = clock
+        self.log = RequestLog()
+        self._lock = threading.RLock()
+        self._use(load_fixtures(fixtures, contract))
+
+    def _use(self, fixtures: FixtureSet) -> None:
+        with self._lock:
+            self.fixtures = fixtures
+            self.store = LeadStore(fixtures.leads)
+            self.service = LeadService(self.contract, fixtures.reference, self.store, self.clock)
 
     def reset(self) -> None:
         self.store.reset()
+
+    def available_sets(self) -> list[str]:
+        root = self.fixtures.path.parent
+        return sorted(p.name for p in root.iterdir() if (p / "users.json").is_file())
+
+    def load(self, name: str) -> None:
+        """Switches to the fixture set `name`, a sibling folder of the current one."""
+        self._use(load_fixtures(self.fixtures.path.parent / name, self.contract))
+
+    def export_leads(self) -> list[dict[str, Any]]:
+        return [to_fixture(lead) for lead in sorted(self.store.all(), key=lambda lead: lead["id"])]
+
+    def import_leads(self, records: list[Any]) -> None:
+        leads = parse_leads(records, self.contract, self.fixtures.reference, "imported state")
+        self.store.replace_all(leads)
 
     def token_info(self, token: str) -> dict[str, Any] | None:
         user = self.fixtures.reference.tokens.get(token)
@@ -55,61 +94,52 @@ def _bearer_handler(state: MockState) -> type[BearerSecurityHandler]:
     # in a class made per app rather than named in the spec (x-bearerInfoFunc).
     class AppBearer(BearerSecurityHandler):
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
-            return lambda token: state.token_info(token)
+            return state.token_info
 
     return AppBearer
 
 
-def _to_response(error: ApiError, request: ConnexionRequest) -> ConnexionResponse:
+def _respond(error: ApiError, request: ConnexionRequest) -> ConnexionResponse:
     response = problem_response(error, instance=request.url.path)
     return ConnexionResponse(
         status_code=response.status_code,
         mimetype="application/problem+json",
         body=response.body,
-        headers=dict(response.headers),
+        headers={k: v for k, v in response.headers.items() if k.lower() != "content-length"},
     )
 
 
-def _from_connexion(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """Connexion's own problems (validation, security, media type) in our format."""
+def _as_api_error(request: ConnexionRequest, exc: Exception) -> ApiError:
+    """Every error, ours or Connexion's, as one of our templates."""
     if isinstance(exc, ApiError):
-        return _to_response(exc, request)
+        return exc
     if isinstance(exc, InvalidRequest):
-        return _to_response(ApiError("invalid_request", errors=exc.errors), request)
-    assert isinstance(exc, ProblemException)
-    status = exc.status
-    if status == 401:
-        no_token = "no authorization token" in str(exc.detail).lower()
-        return _to_response(ApiError("unauthorized" if no_token else "unknown_token"), request)
-    if status == 415:
-        media = request.headers.get("content-type", "no content type")
-        return _to_response(ApiError("unsupported_media_type", content_type=media), request)
-    if status == 400:
-        detail = str(exc.detail)
-        if "Expecting" in detail or "JSON" in detail or "decode" in detail.lower():
-            return _to_response(ApiError("malformed_body", reason=detail), request)
-        errors = [{"in": "query" if "parameter" in detail else "body", "name": "", "message": detail}]
-        return _to_response(ApiError("invalid_request", errors=errors), request)
-    if status >= 500:
-        logger.error("Connexion problem %s: %s", status, exc.detail)
-    body = problem_body(status, str(exc.detail or exc.title), instance=request.url.path)
-    import json
-
-    return ConnexionResponse(status_code=status, mimetype="application/problem+json", body=json.dumps(body))
-
-
-def _http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
-        return _to_response(ApiError("route_not_found", path=request.url.path), request)
-    if exc.status_code == 405:
-        return _to_response(ApiError("method_not_allowed", method=request.method, path=request.url.path), request)
-    return _to_response(ApiError("internal", reason=f"HTTP {exc.status_code}"), request)
+        return ApiError("invalid_request", errors=exc.errors)
+    if isinstance(exc, HTTPException) and not isinstance(exc, ProblemException):
+        if exc.status_code == 404:
+            return ApiError("route_not_found", path=request.url.path)
+        if exc.status_code == 405:
+            return ApiError("method_not_allowed", method=request.method, path=request.url.path)
+    if isinstance(exc, ProblemException):
+        detail = str(exc.detail or exc.title)
+        if exc.status == 401:
+            no_token = "no authorization token" in detail.lower()
+            return ApiError("unauthorized" if no_token else "unknown_token")
+        if exc.status == 415:
+            media = request.headers.get("content-type", "no content type")
+            return ApiError("unsupported_media_type", content_type=media)
+        if exc.status == 400:
+            # What Connexion itself still raises: undecodable JSON, a missing required body.
+            return ApiError("malformed_body", reason=detail.rstrip("."))
+        if exc.status >= 500:  # a response that breaks the contract: a mock bug, said loudly
+            logger.error("Connexion problem %s: %s", exc.status, detail)
+            return ApiError("internal", reason=detail.rstrip("."))
+    logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return ApiError("internal", reason=type(exc).__name__)
 
 
-def _unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _to_response(ApiError("internal", reason=type(exc).__name__), request)
+def _handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return _respond(_as_api_error(request, exc), request)
 
 
 def create_app(
@@ -118,13 +148,22 @@ def create_app(
     *,
     validate_responses: bool = False,
     clock: Clock = utc_now,
+    behaviour: Behaviour | None = None,
+    cors_origins: Sequence[str] | None = None,
+    body_limit: int = BODY_LIMIT,
 ) -> AsyncApp:
-    """A mock of the Leads API with its own store, seeded from `fixtures`."""
+    """A mock of the Leads API with its own store, seeded from `fixtures`.
+
+    `cors_origins`: the origins browsers may call from; default any localhost port, `["*"]`
+    for any origin, `[]` to switch CORS off.
+    """
     contract = Contract(spec)
     state = MockState(contract, fixtures, clock)
-    handlers = LeadHandlers(state.service)
+    handlers = LeadHandlers(state)
+    controls = control.ControlHandlers(state)
     validators = {**VALIDATOR_MAP, "parameter": AllErrorsParameterValidator}
-    validators["body"] = type(VALIDATOR_MAP["body"])({**VALIDATOR_MAP["body"], "*/*json": AllErrorsBodyValidator})
+    body_validators = {**VALIDATOR_MAP["body"], "*/*json": AllErrorsBodyValidator}
+    validators["body"] = type(VALIDATOR_MAP["body"])(body_validators)
     app = AsyncApp(
         __name__,
         validator_map=validators,
@@ -137,10 +176,36 @@ def create_app(
         strict_validation=True,
         validate_responses=validate_responses,
     )
-    app.add_error_handler(ApiError, _from_connexion)
-    app.add_error_handler(ProblemException, _from_connexion)
-    app.add_error_handler(HTTPException, _http_exception)
-    app.add_error_handler(Exception, _unexpected)
-    add_control_routes(app, state)
+    app.add_api(
+        control.SPEC,
+        base_path=control.PREFIX,
+        resolver=Resolver(function_resolver=lambda operation_id: getattr(controls, operation_id)),
+        strict_validation=True,
+        validate_responses=validate_responses,
+    )
+    for error in (ApiError, ProblemException, HTTPException, Exception):
+        app.add_error_handler(error, _handle)
+    # Added outermost first: each add_middleware at a position goes inside the previous one.
+    app.add_middleware(
+        RequestLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, log=state.log,
+        skip_prefix=control.PREFIX,
+    )  # fmt: skip
+    origins = list(cors_origins) if cors_origins is not None else None
+    if origins != []:
+        app.add_middleware(
+            CORSMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            allow_origins=origins or [],
+            allow_origin_regex=LOCALHOST_ORIGINS if origins is None else None,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-MyCRM-Expand-Data", "Prefer"],
+            expose_headers=["Location", "WWW-Authenticate", "Preference-Applied"],
+            max_age=600,
+        )
+    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, limit=body_limit)
+    app.add_middleware(
+        BehaviourMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT, contract=contract,
+        behaviour=behaviour or Behaviour(),
+    )  # fmt: skip
     app.state = state  # type: ignore[attr-defined]
     return app

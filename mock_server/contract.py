@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import yaml
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 from referencing import Registry, Resource
@@ -32,6 +33,8 @@ class Contract:
         self.path = Path(path)
         with self.path.open(encoding="utf-8") as fh:
             self.document: dict[str, Any] = yaml.safe_load(fh)
+        self._validators: dict[tuple[str, bool], Any] = {}
+        self._fast: dict[str, jsonschema_rs.Validator] = {}
 
     @property
     def schemas(self) -> dict[str, Any]:
@@ -69,6 +72,25 @@ class Contract:
                 )
         return found
 
+    def resolve(self, node: Any) -> Any:
+        """Follows local `$ref`s (`#/components/...`) to the node they name."""
+        while isinstance(node, dict) and "$ref" in node:
+            target: Any = self.document
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            node = target
+        return node
+
+    @cached_property
+    def operations(self) -> dict[str, tuple[str, str, dict[str, Any]]]:
+        """(method, path, operation) by operationId."""
+        return {
+            op["operationId"]: (method.upper(), path, op)
+            for path, item in self.document["paths"].items()
+            for method, op in item.items()
+            if method != "parameters"
+        }
+
     @cached_property
     def _registry(self) -> Registry[Any]:
         resource = Resource.from_contents(self.document, default_specification=DRAFT4)
@@ -76,5 +98,42 @@ class Contract:
 
     def validator(self, schema: str, *, writing: bool) -> Any:
         """A validator for a component schema, honouring readOnly for requests or responses."""
-        cls = OAS30WriteValidator if writing else OAS30ReadValidator
-        return cls({"$ref": f"{_URI}#/components/schemas/{schema}"}, registry=self._registry)
+        key = (schema, writing)
+        if key not in self._validators:
+            cls = OAS30WriteValidator if writing else OAS30ReadValidator
+            ref = {"$ref": f"{_URI}#/components/schemas/{schema}"}
+            self._validators[key] = cls(ref, registry=self._registry)
+        return self._validators[key]
+
+    def fast_validator(self, schema: str) -> jsonschema_rs.Validator:
+        """A compiled (Rust) validator of a component schema as plain JSON Schema: about
+        100 times faster than `validator`, which matters when loading 100k fixture leads.
+        It ignores readOnly, so use it where no readOnly property can appear."""
+        if schema not in self._fast:
+            plain = _plain_json_schema(self.resolve({"$ref": f"#/components/schemas/{schema}"}), self)
+            self._fast[schema] = jsonschema_rs.Draft4Validator(plain, validate_formats=True)
+        return self._fast[schema]
+
+
+def _plain_json_schema(node: Any, contract: Contract) -> Any:
+    """OpenAPI 3.0 schema -> JSON Schema draft 4: refs inlined (the contract has no cycles),
+    `nullable` turned into a null type, OpenAPI-only keywords dropped."""
+    node = contract.resolve(node)
+    if isinstance(node, list):
+        return [_plain_json_schema(item, contract) for item in node]
+    if not isinstance(node, dict):
+        return node
+    plain = {
+        key: _plain_json_schema(value, contract) if key not in ("enum", "example", "default") else value
+        for key, value in node.items()
+        if key not in ("nullable", "readOnly", "writeOnly", "example", "description", "discriminator")
+        and not key.startswith("x-")
+    }
+    if key_props := node.get("properties"):
+        plain["properties"] = {name: _plain_json_schema(sub, contract) for name, sub in key_props.items()}
+    if node.get("nullable"):
+        if "type" in plain:
+            plain["type"] = [plain["type"], "null"]
+        if "enum" in plain and None not in plain["enum"]:
+            plain["enum"] = [*plain["enum"], None]
+    return plain

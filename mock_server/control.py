@@ -1,27 +1,73 @@
-"""The control API for tests and QA, outside the contract's paths (under `/__mock/`)."""
+"""The control API (`mock_server/control.yaml`), served under `/__mock/` beside the contract."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from .fixtures import FixtureError
+from .problems import ApiError, field_error
 
 if TYPE_CHECKING:
-    from connexion import AsyncApp
-
     from .app import MockState
 
 PREFIX = "/__mock"
+SPEC = Path(__file__).resolve().parent / "control.yaml"
+_JSON = {"Content-Type": "application/json"}
 
 
-def add_control_routes(app: AsyncApp, state: MockState) -> None:
-    async def reset(_request: Request) -> Response:
-        state.reset()
-        return JSONResponse({"reset": True, "leads": len(state.store)})
+class ControlHandlers:
+    def __init__(self, state: MockState) -> None:
+        self.state = state
 
-    async def health(_request: Request) -> Response:
-        return JSONResponse({"status": "ok", "leads": len(state.store)})
+    def _status(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        body = {"status": "ok", "fixtures": self.state.fixtures.path.name, "leads": len(self.state.store)}
+        return body, 200, _JSON
 
-    app.add_url_rule(f"{PREFIX}/reset", "mock_reset", reset, methods=["POST"])
-    app.add_url_rule(f"{PREFIX}/health", "mock_health", health, methods=["GET"])
+    def health(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        return self._status()
+
+    def reset(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        self.state.reset()
+        return self._status()
+
+    def list_fixture_sets(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        body = {"current": self.state.fixtures.path.name, "available": self.state.available_sets()}
+        return body, 200, _JSON
+
+    def load_fixture_set(self, name: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        self._load(name)
+        return self._status()
+
+    def export_state(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        body = {
+            "fixtures": self.state.fixtures.path.name,
+            "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "leads": self.state.export_leads(),
+        }
+        return body, 200, _JSON
+
+    def import_state(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        if body["fixtures"] != self.state.fixtures.path.name:
+            self._load(body["fixtures"])
+        try:
+            self.state.import_leads(body["leads"])
+        except FixtureError as exc:
+            raise ApiError("unprocessable", errors=[field_error("body", "/leads", str(exc))]) from exc
+        return self._status()
+
+    def recent_requests(self, limit: int = 50) -> tuple[dict[str, Any], int, dict[str, str]]:
+        return {"requests": self.state.log.recent(limit)}, 200, _JSON
+
+    def clear_requests(self) -> tuple[None, int]:
+        self.state.log.entries.clear()
+        return None, 204
+
+    def _load(self, name: str) -> None:
+        if name not in self.state.available_sets():
+            raise ApiError("fixture_set_not_found", name=name, available=", ".join(self.state.available_sets()))
+        try:
+            self.state.load(name)
+        except FixtureError as exc:
+            raise ApiError("unprocessable", errors=[field_error("path", "name", str(exc))]) from exc

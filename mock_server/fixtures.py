@@ -17,6 +17,7 @@ from typing import Any
 
 from .contract import Contract
 from .records import CustomField, LeadRecord, NoteRecord, Property, ReferenceData, User
+from .render import timestamp
 from .service import build_record
 from .validation import lead_rule_errors
 
@@ -53,10 +54,10 @@ def _read(folder: Path, name: str) -> list[dict[str, Any]]:
 
 
 def _check(contract: Contract, schema: str, record: Any, where: str) -> None:
-    errors = sorted(contract.validator(schema, writing=schema == "LeadWrite").iter_errors(record), key=str)
+    errors = list(contract.fast_validator(schema).iter_errors(record))
     if errors:
         first = errors[0]
-        field = "/".join(str(p) for p in first.absolute_path) or "(record)"
+        field = "/".join(str(p) for p in first.instance_path) or "(record)"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise FixtureError(f"{where}, field {field}: {first.message}{more}")
 
@@ -124,11 +125,20 @@ def load_fixtures(folder: Path, contract: Contract) -> FixtureSet:
 
 
 def _leads(folder: Path, contract: Contract, reference: ReferenceData) -> list[LeadRecord]:
+    return parse_leads(_read(folder, "leads.json"), contract, reference, str(folder / "leads.json"))
+
+
+def parse_leads(
+    records: list[Any], contract: Contract, reference: ReferenceData, source: str
+) -> list[LeadRecord]:
+    """Leads in the fixture format, checked like a request body plus the server-managed keys."""
     leads: list[LeadRecord] = []
     seen: set[int] = set()
     note_ids: set[int] = set()
-    for i, raw in enumerate(_read(folder, "leads.json")):
-        where = f"{folder / 'leads.json'} [{i}] (id {raw.get('id')})"
+    for i, raw in enumerate(records):
+        if not isinstance(raw, dict):
+            raise FixtureError(f"{source} [{i}]: a lead must be a JSON object")
+        where = f"{source} [{i}] (id {raw.get('id')})"
         body = {k: v for k, v in raw.items() if k not in _SERVER_MANAGED}
         _check(contract, "LeadWrite", body, where)
         lead_id, owner = body.get("id"), body.get("user")
@@ -146,8 +156,8 @@ def _leads(folder: Path, contract: Contract, reference: ReferenceData) -> list[L
             if note["id"] in note_ids:
                 raise FixtureError(f"{where}, field notes/{j}/id: duplicate note id {note['id']}")
             note_ids.add(note["id"])
-            notes.append(NoteRecord(id=note["id"], body=note["body"],
-                                    created_at=_parse_time(note["created_at"], f"{where}, notes[{j}]")))  # fmt: skip
+            moment = _parse_time(note["created_at"], f"{where}, notes[{j}]")
+            notes.append(NoteRecord(id=note["id"], body=note["body"], created_at=moment))
         created = _parse_time(raw.get("created_at"), f"{where}, field created_at")
         updated = _parse_time(raw.get("updated_at"), f"{where}, field updated_at")
         seen.add(lead_id)
@@ -156,3 +166,20 @@ def _leads(folder: Path, contract: Contract, reference: ReferenceData) -> list[L
                          notes=notes, preference_id=lead_id)  # fmt: skip
         )
     return leads
+
+
+def to_fixture(lead: LeadRecord) -> dict[str, Any]:
+    """A stored lead in the fixture format: what `parse_leads` reads back to the same lead."""
+    out: dict[str, Any] = {k: v for k, v in lead.items() if k not in ("preference", "channel", "notes")}
+    out["source_channel"] = lead["channel"]
+    for key in ("time_frame_from", "passport_expire"):
+        out[key] = lead[key].isoformat() if lead[key] is not None else None  # type: ignore[literal-required]
+    out["created_at"] = timestamp(lead["created_at"])
+    out["updated_at"] = timestamp(lead["updated_at"])
+    out["notes"] = [
+        {"id": n["id"], "body": n["body"], "created_at": timestamp(n["created_at"])} for n in lead["notes"]
+    ]
+    pref = lead["preference"]
+    if pref is not None:
+        out["preference"] = {k: v for k, v in pref.items() if k != "id"}
+    return out

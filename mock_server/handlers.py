@@ -4,12 +4,15 @@ contract's parameters (already validated by Connexion) and makes one call to the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connexion import request
 
 from .rights import Principal
 from .service import LeadService, ListQuery
+
+if TYPE_CHECKING:
+    from .app import MockState
 
 EXPAND_HEADER = "X-MyCRM-Expand-Data"
 # Operations answer JSON or problem+json, so Connexion needs to be told which.
@@ -26,8 +29,13 @@ def _principal(token_info: dict[str, Any]) -> Principal:
 
 
 class LeadHandlers:
-    def __init__(self, service: LeadService) -> None:
-        self.service = service
+    def __init__(self, state: MockState) -> None:
+        self.state = state
+
+    @property
+    def service(self) -> LeadService:
+        # Read on each request: loading another fixture set replaces the service.
+        return self.state.service
 
     def list_leads(
         self,

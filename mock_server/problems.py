@@ -23,6 +23,7 @@ TEMPLATES: dict[str, tuple[int, str]] = {
     "other_user": (403, "Assigning a lead to another user than yourself needs the right {right}."),
     "lead_not_found": (404, "Lead {id} does not exist."),
     "leads_not_found": (404, "These leads do not exist: {ids}."),
+    "fixture_set_not_found": (404, "There is no fixture set {name!r}; available: {available}."),
     "route_not_found": (404, "There is no resource at {path}."),
     "method_not_allowed": (405, "{method} is not allowed on {path}."),
     "invalid_request": (400, "The request has {count} invalid field(s)."),
@@ -32,7 +33,9 @@ TEMPLATES: dict[str, tuple[int, str]] = {
     "unprocessable": (422, "The request breaks {count} rule(s) of the API."),
     "not_acceptable": (406, "The mock answers application/json only."),
     "internal": (500, "The mock server failed: {reason}. This is a bug in the mock; please report it."),
-    "unavailable": (503, "The mock simulated a failure (fault injection)."),
+    "unavailable": (503, "The mock simulated a failure (fault injection); try again."),
+    "bad_prefer": (400, "Cannot apply the Prefer header: {reason}."),
+    "forced": (0, "A response forced with the Prefer header."),
 }
 
 
@@ -53,6 +56,7 @@ class ApiError(Exception):
         **params: Any,
     ) -> None:
         status, text = TEMPLATES[template]
+        status = params.pop("status", status)
         if errors is not None:
             params.setdefault("count", len(errors))
         super().__init__(text.format(**params))

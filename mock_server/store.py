@@ -34,6 +34,13 @@ class LeadStore:
             prefs = [lead["preference"]["id"] for lead in self._leads.values() if lead["preference"]]
             self._next_preference_id = max(prefs, default=0) + 1
 
+    def replace_all(self, leads: list[LeadRecord]) -> None:
+        """Every lead replaced (an imported state); `reset` still goes back to the seed."""
+        with self._lock:
+            seed = self._seed
+            self.reset(leads)
+            self._seed = seed
+
     @contextmanager
     def transaction(self) -> Iterator[LeadStore]:
         with self._lock:
