@@ -24,8 +24,11 @@ def banner(state: MockState, base_url: str, behaviour: Behaviour) -> str:
         f"  reset:       curl -X POST {base_url}/__mock/reset",
         *(f"  {line}" for line in behaviour.describe()),
         "  tokens (send 'Authorization: Bearer <token>'):",
-        *(f"    {u.token:<{width}}  user {u.id:<2} {u.first_name} {u.last_name}: "
-          f"{', '.join(sorted(u.rights)) or 'no rights'}" for u in users),  # fmt: skip
+        *(
+            f"    {u.token:<{width}}  user {u.id:<2} {u.first_name} {u.last_name}: "
+            f"{', '.join(sorted(u.rights)) or 'no rights'}"
+            for u in users
+        ),
         "  try (curl needs -g for the brackets):",
         f"    curl -g -H 'Authorization: Bearer {users[0].token}' "
         f"'{base_url}/leads?filters[status]=prospect&sort=created&sort_order=DESC&per_page=5'",
@@ -55,20 +58,42 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="leads-mock", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES, help="fixture set folder")
+    parser.add_argument(
+        "--fixtures", type=Path, default=DEFAULT_FIXTURES, help="fixture set folder"
+    )
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="contract (OpenAPI 3.0.x)")
-    parser.add_argument("--delay", type=_delay, default=(0, 0), metavar="MS[-MS]",
-                        help="latency of every answer, fixed (200) or ranged (100-800)")  # fmt: skip
-    parser.add_argument("--delay-operations", default="", metavar="OP[,OP]",
-                        help="operationIds the delay applies to (default: all)")  # fmt: skip
-    parser.add_argument("--fault-rate", type=_rate, default=0.0,
-                        help="fraction of requests answered 503 (0 to 1)")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=None, help="seed of the latency and fault draws")
-    parser.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
-                        help="allow this browser origin (repeat; '*' for any); default any localhost "
-                        "port; 'none' switches CORS off")  # fmt: skip
-    parser.add_argument("--validate-responses", action="store_true",
-                        help="check every answer against the contract (slower)")  # fmt: skip
+    parser.add_argument(
+        "--delay",
+        type=_delay,
+        default=(0, 0),
+        metavar="MS[-MS]",
+        help="latency of every answer, fixed (200) or ranged (100-800)",
+    )
+    parser.add_argument(
+        "--delay-operations",
+        default="",
+        metavar="OP[,OP]",
+        help="operationIds the delay applies to (default: all)",
+    )
+    parser.add_argument(
+        "--fault-rate", type=_rate, default=0.0, help="fraction of requests answered 503 (0 to 1)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed of the latency and fault draws"
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="allow this browser origin (repeat; '*' for any); default any localhost "
+        "port; 'none' switches CORS off",
+    )
+    parser.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="check every answer against the contract (slower)",
+    )
     args = parser.parse_args(argv)
     operations = frozenset(filter(None, args.delay_operations.split(","))) or None
     behaviour = Behaviour(args.delay, operations, args.fault_rate, args.seed)
@@ -77,17 +102,23 @@ def main(argv: list[str] | None = None) -> int:
         origins = []
     try:
         app = create_app(
-            args.spec, args.fixtures, validate_responses=args.validate_responses,
-            behaviour=behaviour, cors_origins=origins,
-        )  # fmt: skip
+            args.spec,
+            args.fixtures,
+            validate_responses=args.validate_responses,
+            behaviour=behaviour,
+            cors_origins=origins,
+        )
     except FixtureError as exc:
         print(f"leads-mock: bad fixture: {exc}", file=sys.stderr)
         return 2
-    unknown = (operations or frozenset()) - set(app.state.contract.operations)  # type: ignore[attr-defined]
+    unknown = (operations or frozenset()) - set(app.state.contract.operations)
     if unknown:
-        print(f"leads-mock: unknown operationIds in --delay-operations: {', '.join(sorted(unknown))}", file=sys.stderr)
+        print(
+            f"leads-mock: unknown operationIds in --delay-operations: {', '.join(sorted(unknown))}",
+            file=sys.stderr,
+        )
         return 2
-    print(banner(app.state, f"http://{args.host}:{args.port}", behaviour), flush=True)  # type: ignore[attr-defined]
+    print(banner(app.state, f"http://{args.host}:{args.port}", behaviour), flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -7,7 +7,6 @@ response (validated against the contract when asked, as the tests do).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -187,9 +186,11 @@ def create_app(
         app.add_error_handler(error, _handle)
     # Added outermost first: each add_middleware at a position goes inside the previous one.
     app.add_middleware(
-        RequestLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, log=state.log,
+        RequestLogMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        log=state.log,
         skip_prefix=control.PREFIX,
-    )  # fmt: skip
+    )
     origins = list(cors_origins) if cors_origins is not None else None
     if origins != []:
         app.add_middleware(
@@ -202,10 +203,14 @@ def create_app(
             expose_headers=["Location", "WWW-Authenticate", "Preference-Applied"],
             max_age=600,
         )
-    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, limit=body_limit)
     app.add_middleware(
-        BehaviourMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT, contract=contract,
+        BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, limit=body_limit
+    )
+    app.add_middleware(
+        BehaviourMiddleware,
+        position=MiddlewarePosition.BEFORE_CONTEXT,
+        contract=contract,
         behaviour=behaviour or Behaviour(),
-    )  # fmt: skip
-    app.state = state  # type: ignore[attr-defined]
+    )
+    app.state = state
     return app

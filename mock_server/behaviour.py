@@ -45,7 +45,11 @@ class Behaviour:
         low, high = self.delay_ms
         if high:
             span = f"{low} ms" if low == high else f"{low}-{high} ms"
-            scope = ", ".join(sorted(self.delay_operations)) if self.delay_operations else "every operation"
+            scope = (
+                ", ".join(sorted(self.delay_operations))
+                if self.delay_operations
+                else "every operation"
+            )
             lines.append(f"latency: {span} on {scope}")
         if self.fault_rate:
             lines.append(f"faults: {self.fault_rate:.0%} of requests answer 503")
@@ -68,7 +72,9 @@ def _operation_id(scope: Scope) -> str | None:
     return operation_id
 
 
-async def _send_json(send: Send, status: int, body: Any, media_type: str, headers: dict[str, str]) -> None:
+async def _send_json(
+    send: Send, status: int, body: Any, media_type: str, headers: dict[str, str]
+) -> None:
     payload = b"" if body is None else json.dumps(body).encode()
     raw = [(b"content-type", media_type.encode())] if body is not None else []
     raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
@@ -116,26 +122,41 @@ class BehaviourMiddleware:
         code = prefer.get("code")
         if code is None:  # `example=` alone: the first documented response that has it
             code = next(
-                (c for c, r in responses.items() if any(
-                    prefer["example"] in m.get("examples", {}) for m in r.get("content", {}).values()
-                )),
+                (
+                    c
+                    for c, r in responses.items()
+                    if any(
+                        prefer["example"] in m.get("examples", {})
+                        for m in r.get("content", {}).values()
+                    )
+                ),
                 None,
-            )  # fmt: skip
+            )
             if code is None:
-                raise ApiError("bad_prefer", reason=f"{method} {path} has no example named {prefer['example']!r}")
+                raise ApiError(
+                    "bad_prefer",
+                    reason=f"{method} {path} has no example named {prefer['example']!r}",
+                )
         if code not in responses:
             documented = ", ".join(responses)
-            raise ApiError("bad_prefer", reason=f"{method} {path} documents no {code} response (it documents {documented})")
+            raise ApiError(
+                "bad_prefer",
+                reason=f"{method} {path} documents no {code} response (it documents {documented})",
+            )
         response = responses[code]
         content = response.get("content", {})
         if not content:
             await _send_json(send, int(code), None, "", {})
             return
         media_type, media = next(iter(content.items()))
-        examples = {name: self.contract.resolve(e)["value"] for name, e in media.get("examples", {}).items()}
+        examples = {
+            name: self.contract.resolve(e)["value"] for name, e in media.get("examples", {}).items()
+        }
         if "example" in prefer:
             if prefer["example"] not in examples:
-                raise ApiError("bad_prefer", reason=f"{method} {path} {code} has no example named {prefer['example']!r} (it has {', '.join(examples) or 'none'})")
+                names = ", ".join(examples) or "none"
+                reason = f"{method} {path} {code} has no example {prefer['example']!r} ({names})"
+                raise ApiError("bad_prefer", reason=reason)
             body = examples[prefer["example"]]
         elif examples:
             body = next(iter(examples.values()))
@@ -143,9 +164,11 @@ class BehaviourMiddleware:
             body = media["example"]
         elif media_type == "application/problem+json":
             error = ApiError("forced", status=int(code))
-            body = json.loads(problem_response(error).body)
+            body = json.loads(bytes(problem_response(error).body))
         else:
-            raise ApiError("bad_prefer", reason=f"{method} {path} {code} has no example to answer with")
+            raise ApiError(
+                "bad_prefer", reason=f"{method} {path} {code} has no example to answer with"
+            )
         await _send_json(send, int(code), body, media_type, {"Preference-Applied": f"code={code}"})
 
 
@@ -209,12 +232,15 @@ class RequestLogMiddleware:
         finally:
             self.log.entries.append(
                 RequestRecord(
-                    at=time.time(), method=scope["method"], path=scope["path"],
-                    query=scope.get("query_string", b"").decode("latin-1"), status=status,
+                    at=time.time(),
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    status=status,
                     duration_ms=round((time.perf_counter() - start) * 1000, 2),
                     request_body=b"".join(received).decode("utf-8", "replace")[: self._KEEP],
                     response_body=b"".join(sent).decode("utf-8", "replace")[: self._KEEP],
-                )  # fmt: skip
+                )
             )
 
 

@@ -110,7 +110,9 @@ class Contract:
         100 times faster than `validator`, which matters when loading 100k fixture leads.
         It ignores readOnly, so use it where no readOnly property can appear."""
         if schema not in self._fast:
-            plain = _plain_json_schema(self.resolve({"$ref": f"#/components/schemas/{schema}"}), self)
+            plain = _plain_json_schema(
+                self.resolve({"$ref": f"#/components/schemas/{schema}"}), self
+            )
             self._fast[schema] = jsonschema_rs.Draft4Validator(plain, validate_formats=True)
         return self._fast[schema]
 
@@ -124,13 +126,18 @@ def _plain_json_schema(node: Any, contract: Contract) -> Any:
     if not isinstance(node, dict):
         return node
     plain = {
-        key: _plain_json_schema(value, contract) if key not in ("enum", "example", "default") else value
+        key: _plain_json_schema(value, contract)
+        if key not in ("enum", "example", "default")
+        else value
         for key, value in node.items()
-        if key not in ("nullable", "readOnly", "writeOnly", "example", "description", "discriminator")
+        if key
+        not in ("nullable", "readOnly", "writeOnly", "example", "description", "discriminator")
         and not key.startswith("x-")
     }
     if key_props := node.get("properties"):
-        plain["properties"] = {name: _plain_json_schema(sub, contract) for name, sub in key_props.items()}
+        plain["properties"] = {
+            name: _plain_json_schema(sub, contract) for name, sub in key_props.items()
+        }
     if node.get("nullable"):
         if "type" in plain:
             plain["type"] = [plain["type"], "null"]

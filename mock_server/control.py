@@ -22,7 +22,11 @@ class ControlHandlers:
         self.state = state
 
     def _status(self) -> tuple[dict[str, Any], int, dict[str, str]]:
-        body = {"status": "ok", "fixtures": self.state.fixtures.path.name, "leads": len(self.state.store)}
+        body = {
+            "status": "ok",
+            "fixtures": self.state.fixtures.path.name,
+            "leads": len(self.state.store),
+        }
         return body, 200, _JSON
 
     def health(self) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -54,7 +58,9 @@ class ControlHandlers:
         try:
             self.state.import_leads(body["leads"])
         except FixtureError as exc:
-            raise ApiError("unprocessable", errors=[field_error("body", "/leads", str(exc))]) from exc
+            raise ApiError(
+                "unprocessable", errors=[field_error("body", "/leads", str(exc))]
+            ) from exc
         return self._status()
 
     def recent_requests(self, limit: int = 50) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -66,7 +72,9 @@ class ControlHandlers:
 
     def _load(self, name: str) -> None:
         if name not in self.state.available_sets():
-            raise ApiError("fixture_set_not_found", name=name, available=", ".join(self.state.available_sets()))
+            raise ApiError(
+                "fixture_set_not_found", name=name, available=", ".join(self.state.available_sets())
+            )
         try:
             self.state.load(name)
         except FixtureError as exc:

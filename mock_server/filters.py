@@ -99,28 +99,65 @@ def _legal_representative(wanted: Mapping[str, str]) -> list[Predicate]:
     return checks
 
 
+def _field(lead: LeadRecord, name: str) -> Any:
+    # Filters name fields at run time; a TypedDict only admits literal keys to the checker.
+    return lead[name]  # type: ignore[literal-required]
+
+
+def _equal(name: str, value: Any) -> Predicate:
+    return lambda lead: _field(lead, name) == value
+
+
+def _same_text(name: str, text: str) -> Predicate:
+    folded = text.casefold()
+    return lambda lead: _fold(_field(lead, name)) == folded
+
+
+def _substring(name: str, text: str) -> Predicate:
+    folded = text.casefold()
+    return lambda lead: folded in _fold(_field(lead, name))
+
+
+def _within_dates(name: str, bounds: dates.DayInterval) -> Predicate:
+    return lambda lead: dates.contains(bounds, _field(lead, name))
+
+
 def _wishlist(wanted: Mapping[str, Any]) -> list[Predicate]:
     checks: list[Predicate] = []
     for key, value in wanted.items():
         if not _present(value):
             continue
         if key == "category":
-            checks.append(lambda lead, v=value: lead["preference"] is not None and lead["category"] == v)
+            checks.append(_with_preference(_equal("category", value)))
         elif key == "locations":
             locations = [value] if isinstance(value, str) else list(value)
-            checks.append(
-                lambda lead, w=locations: lead["preference"] is not None
-                and any(_location_within(loc, w) for loc in lead["preference"]["locations"])
-            )
+            checks.append(_preference_locations(locations))
         elif key == "types":
             types = {int(t) for t in ([value] if isinstance(value, int | str) else value)}
-            checks.append(
-                lambda lead, w=types: lead["preference"] is not None
-                and not w.isdisjoint(lead["preference"]["types"])
-            )
+            checks.append(_preference_types(types))
         else:
             checks.append(_bound(key, int(value)))
     return checks
+
+
+def _with_preference(check: Predicate) -> Predicate:
+    return lambda lead: lead["preference"] is not None and check(lead)
+
+
+def _preference_locations(wanted: list[str]) -> Predicate:
+    def match(lead: LeadRecord) -> bool:
+        pref = lead["preference"]
+        return pref is not None and any(_location_within(loc, wanted) for loc in pref["locations"])
+
+    return match
+
+
+def _preference_types(wanted: set[int]) -> Predicate:
+    def match(lead: LeadRecord) -> bool:
+        pref = lead["preference"]
+        return pref is not None and not wanted.isdisjoint(pref["types"])
+
+    return match
 
 
 def _bound(key: str, value: int) -> Predicate:
@@ -128,10 +165,10 @@ def _bound(key: str, value: int) -> Predicate:
 
     def match(lead: LeadRecord) -> bool:
         pref = lead["preference"]
-        bound = pref.get(key) if pref is not None else None  # type: ignore[misc]
+        bound: int | None = pref.get(key) if pref is not None else None  # type: ignore[assignment]
         if bound is None:
             return False
-        return bool(bound >= value) if lower else bool(bound <= value)
+        return bound >= value if lower else bound <= value
 
     return match
 
@@ -148,22 +185,19 @@ def compile_filters(
         if not _present(value):
             continue
         if name in _EQUAL:
-            checks.append(lambda lead, n=name, v=value: lead[n] == v)
+            checks.append(_equal(name, value))
         elif name in _SAME_TEXT:
-            checks.append(lambda lead, n=name, v=value.casefold(): _fold(lead[n]) == v)
+            checks.append(_same_text(name, value))
         elif name in _SUBSTRING:
-            checks.append(lambda lead, n=name, v=value.casefold(): v in _fold(lead[n]))
+            checks.append(_substring(name, value))
         elif name in _DATES:
-            bounds = dates.interval(value, today)
-            checks.append(lambda lead, f=_DATES[name], b=bounds: dates.contains(b, lead[f]))
-        elif name == "user":
-            checks.append(lambda lead, v=int(value): lead["user"] == v)
+            checks.append(_within_dates(_DATES[name], dates.interval(value, today)))
+        elif name in ("user", "id"):
+            checks.append(_equal(name, int(value)))
         elif name == "excluded_user":
-            checks.append(lambda lead, v=int(value): lead["user"] != v)
-        elif name == "id":
-            checks.append(lambda lead, v=int(value): lead["id"] == v)
+            checks.append(_not_assigned_to(int(value)))
         elif name == "property":
-            checks.append(lambda lead, v=int(value): v in lead["properties"])
+            checks.append(_selected(int(value)))
         elif name == "query":
             checks.append(_query(value))
         elif name == "name":
@@ -171,20 +205,32 @@ def compile_filters(
         elif name == "legal_representative":
             checks.extend(_legal_representative(value))
         elif name == "lead_fields":
-            checks.append(lambda lead, w=value: _fields_hold(lead["fields"], w))
+            checks.append(_lead_fields(value))
         elif name == "property_fields":
             checks.append(_property_fields(value, reference))
         elif name == "wishlist":
             checks.extend(_wishlist(value))
         else:  # the contract's schema already refused unknown filters; this is a mock bug
             raise FilterError(f"filters[{name}]", f"unsupported filter {name!r}")
-    if filters and _present(filters.get("channel")) and _present(filters.get("source")):
-        if not channels_belong(filters["source"], filters["channel"]):
-            raise FilterError(
-                "filters[channel]",
-                f"channel {filters['channel']!r} does not belong to source {filters['source']!r}",
-            )
+    given = filters or {}
+    source, channel = given.get("source"), given.get("channel")
+    if _present(source) and _present(channel) and not channels_belong(source, channel):
+        raise FilterError(
+            "filters[channel]", f"channel {channel!r} does not belong to source {source!r}"
+        )
     return lambda lead: all(check(lead) for check in checks)
+
+
+def _not_assigned_to(user: int) -> Predicate:
+    return lambda lead: lead["user"] != user
+
+
+def _selected(property_id: int) -> Predicate:
+    return lambda lead: property_id in lead["properties"]
+
+
+def _lead_fields(wanted: Mapping[str, str]) -> Predicate:
+    return lambda lead: _fields_hold(lead["fields"], wanted)
 
 
 def _property_fields(wanted: Mapping[str, str], reference: ReferenceData) -> Predicate:

@@ -24,9 +24,17 @@ from .validation import lead_rule_errors
 DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "default"
 _SERVER_MANAGED = ("created_at", "updated_at", "notes")
 _KNOWN_RIGHTS = frozenset(
-    {"lead.read", "lead.read.other", "lead.update", "lead.update.other", "lead.delete",
-     "lead.delete.other", "user.update", "property.read"}
-)  # fmt: skip
+    {
+        "lead.read",
+        "lead.read.other",
+        "lead.update",
+        "lead.update.other",
+        "lead.delete",
+        "lead.delete.other",
+        "user.update",
+        "property.read",
+    }
+)
 
 
 class FixtureError(Exception):
@@ -83,13 +91,20 @@ def load_fixtures(folder: Path, contract: Contract) -> FixtureSet:
         if not isinstance(token, str) or not token:
             raise FixtureError(f"{where}, field token: a non-empty string is required")
         if not isinstance(rights, list) or not set(rights) <= _KNOWN_RIGHTS:
-            raise FixtureError(f"{where}, field rights: a list of {sorted(_KNOWN_RIGHTS)} is required")
+            raise FixtureError(
+                f"{where}, field rights: a list of {sorted(_KNOWN_RIGHTS)} is required"
+            )
         if raw["id"] in users or token in {u.token for u in users.values()}:
             raise FixtureError(f"{where}: id and token must be unique")
         users[raw["id"]] = User(
-            id=raw["id"], first_name=raw.get("first_name", ""), last_name=raw.get("last_name", ""),
-            email=raw.get("email", ""), mobile=raw.get("mobile"), token=token, rights=frozenset(rights),
-        )  # fmt: skip
+            id=raw["id"],
+            first_name=raw.get("first_name", ""),
+            last_name=raw.get("last_name", ""),
+            email=raw.get("email", ""),
+            mobile=raw.get("mobile"),
+            token=token,
+            rights=frozenset(rights),
+        )
 
     def by_id(name: str, schema: str) -> dict[Any, dict[str, Any]]:
         found: dict[Any, dict[str, Any]] = {}
@@ -107,10 +122,18 @@ def load_fixtures(folder: Path, contract: Contract) -> FixtureSet:
     }
     properties = {
         k: Property(
-            id=v["id"], source=v["source"], offering_type=v["offering_type"], category=v["category"],
-            type=v["type"], location=v["location"], price=v["price"], size=v.get("size"),
-            bedrooms=v.get("bedrooms"), bathrooms=v.get("bathrooms"), fields=v.get("fields", {}),
-        )  # fmt: skip
+            id=v["id"],
+            source=v["source"],
+            offering_type=v["offering_type"],
+            category=v["category"],
+            type=v["type"],
+            location=v["location"],
+            price=v["price"],
+            size=v.get("size"),
+            bedrooms=v.get("bedrooms"),
+            bathrooms=v.get("bathrooms"),
+            fields=v.get("fields", {}),
+        )
         for k, v in by_id("properties.json", "Property").items()
     }
     reference = ReferenceData(
@@ -162,22 +185,35 @@ def parse_leads(
         updated = _parse_time(raw.get("updated_at"), f"{where}, field updated_at")
         seen.add(lead_id)
         leads.append(
-            build_record(body, lead_id=lead_id, owner=owner, created_at=created, updated_at=updated,
-                         notes=notes, preference_id=lead_id)  # fmt: skip
+            build_record(
+                body,
+                lead_id=lead_id,
+                owner=owner,
+                created_at=created,
+                updated_at=updated,
+                notes=notes,
+                preference_id=lead_id,
+            )
         )
     return leads
 
 
 def to_fixture(lead: LeadRecord) -> dict[str, Any]:
     """A stored lead in the fixture format: what `parse_leads` reads back to the same lead."""
-    out: dict[str, Any] = {k: v for k, v in lead.items() if k not in ("preference", "channel", "notes")}
+    out: dict[str, Any] = {
+        k: v for k, v in lead.items() if k not in ("preference", "channel", "notes")
+    }
     out["source_channel"] = lead["channel"]
-    for key in ("time_frame_from", "passport_expire"):
-        out[key] = lead[key].isoformat() if lead[key] is not None else None  # type: ignore[literal-required]
+    for key, day in (
+        ("time_frame_from", lead["time_frame_from"]),
+        ("passport_expire", lead["passport_expire"]),
+    ):
+        out[key] = day.isoformat() if day is not None else None
     out["created_at"] = timestamp(lead["created_at"])
     out["updated_at"] = timestamp(lead["updated_at"])
     out["notes"] = [
-        {"id": n["id"], "body": n["body"], "created_at": timestamp(n["created_at"])} for n in lead["notes"]
+        {"id": n["id"], "body": n["body"], "created_at": timestamp(n["created_at"])}
+        for n in lead["notes"]
     ]
     pref = lead["preference"]
     if pref is not None:

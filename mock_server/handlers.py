@@ -49,7 +49,7 @@ class LeadHandlers:
         query = ListQuery(filters, sort, sort_order, page, per_page)
         return self.service.list_leads(_principal(token_info), query, expand=_expand()), 200, _JSON
 
-    def get_lead(self, token_info: dict[str, Any], id: int) -> Answer:  # noqa: A002 (the contract's name)
+    def get_lead(self, token_info: dict[str, Any], id: int) -> Answer:
         lead = self.service.get_lead(_principal(token_info), id, expand=_expand())
         return {"lead": lead}, 200, _JSON
 
@@ -57,19 +57,19 @@ class LeadHandlers:
         lead = self.service.create_lead(_principal(token_info), body, expand=_expand())
         return {"lead": lead}, 201, {**_JSON, "Location": f"/leads/{lead['id']}"}
 
-    def update_lead(self, token_info: dict[str, Any], id: int, body: dict[str, Any]) -> Answer:  # noqa: A002
+    def update_lead(self, token_info: dict[str, Any], id: int, body: dict[str, Any]) -> Answer:
         lead = self.service.replace_lead(_principal(token_info), id, body, expand=_expand())
         return {"lead": lead}, 200, _JSON
 
-    def delete_lead(self, token_info: dict[str, Any], id: int) -> Answer:  # noqa: A002
+    def delete_lead(self, token_info: dict[str, Any], id: int) -> Answer:
         self.service.delete_lead(_principal(token_info), id)
         return None, 204
 
-    def delete_lead_alias(self, token_info: dict[str, Any], id: int) -> Answer:  # noqa: A002
+    def delete_lead_alias(self, token_info: dict[str, Any], id: int) -> Answer:
         self.service.delete_lead(_principal(token_info), id, operation="delete_lead_alias")
         return None, 204
 
-    def patch_lead(self, token_info: dict[str, Any], id: int, body: dict[str, Any]) -> Answer:  # noqa: A002
+    def patch_lead(self, token_info: dict[str, Any], id: int, body: dict[str, Any]) -> Answer:
         self.service.patch_lead(_principal(token_info), id, body)
         return None, 204
 
@@ -77,6 +77,8 @@ class LeadHandlers:
         self.service.bulk_patch(_principal(token_info), body)
         return None, 204
 
-    def bulk_delete_leads(self, token_info: dict[str, Any], body: dict[str, Any] | None = None) -> Answer:
+    def bulk_delete_leads(
+        self, token_info: dict[str, Any], body: dict[str, Any] | None = None
+    ) -> Answer:
         self.service.bulk_delete(_principal(token_info), body)
         return None, 204

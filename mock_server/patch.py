@@ -45,7 +45,9 @@ def value_errors(ops: Sequence[Operation], reference: ReferenceData) -> list[dic
         if op.path == "/assignment/user" and op.value not in reference.users:
             errors.append(field_error("body", where, f"user {op.value} does not exist"))
         elif op.path == "/assignment/property" and reference.inventory(op.value) is None:
-            errors.append(field_error("body", where, f"inventory property {op.value} does not exist"))
+            errors.append(
+                field_error("body", where, f"inventory property {op.value} does not exist")
+            )
         elif op.path == "/assignment/mls" and reference.mls_listing(op.value) is None:
             errors.append(field_error("body", where, f"MLS listing {op.value} does not exist"))
     return errors

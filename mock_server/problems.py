@@ -16,7 +16,10 @@ PROBLEM_JSON = "application/problem+json"
 
 # Message templates, kept together so that wording stays consistent.
 TEMPLATES: dict[str, tuple[int, str]] = {
-    "unauthorized": (401, "A valid bearer token is required: send 'Authorization: Bearer <token>'."),
+    "unauthorized": (
+        401,
+        "A valid bearer token is required: send 'Authorization: Bearer <token>'.",
+    ),
     "unknown_token": (401, "The bearer token is unknown or has expired."),
     "missing_rights": (403, "This operation needs the right(s) {rights}."),
     "other_lead": (403, "Lead {id} is assigned to another user; this needs the right {right}."),
@@ -32,7 +35,10 @@ TEMPLATES: dict[str, tuple[int, str]] = {
     "unsupported_media_type": (415, "The body must be application/json, not {content_type}."),
     "unprocessable": (422, "The request breaks {count} rule(s) of the API."),
     "not_acceptable": (406, "The mock answers application/json only."),
-    "internal": (500, "The mock server failed: {reason}. This is a bug in the mock; please report it."),
+    "internal": (
+        500,
+        "The mock server failed: {reason}. This is a bug in the mock; please report it.",
+    ),
     "unavailable": (503, "The mock simulated a failure (fault injection); try again."),
     "bad_prefer": (400, "Cannot apply the Prefer header: {reason}."),
     "forced": (0, "A response forced with the Prefer header."),
@@ -67,7 +73,11 @@ class ApiError(Exception):
 
 
 def problem_body(
-    status: int, detail: str, *, errors: list[dict[str, str]] | None = None, instance: str | None = None
+    status: int,
+    detail: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    instance: str | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -87,4 +97,6 @@ def problem_response(error: ApiError, *, instance: str | None = None) -> Respons
     if error.status == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
     body = problem_body(error.status, error.detail, errors=error.errors, instance=instance)
-    return Response(json.dumps(body), status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
+    return Response(
+        json.dumps(body), status_code=error.status, media_type=PROBLEM_JSON, headers=headers
+    )

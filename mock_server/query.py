@@ -2,8 +2,9 @@
 
 `filters[wishlist][from_price]=5` becomes `{"wishlist": {"from_price": 5}}`; a list is the
 key repeated or comma-separated, with or without `[]` or an index (`[locations]=a,b`,
-`[locations][]=a`, `[locations][0]=a&[locations][1]=b`). Values are cast to the schema's types; a value that
-does not cast is left as text for validation to refuse, as is a scalar given twice.
+`[locations][]=a`, `[locations][0]=a&[locations][1]=b`). Values are cast to the schema's
+types; a value that does not cast is left as text for validation to refuse, as is a scalar
+given twice.
 Connexion's own deepObject parser keeps only the first value of a key, has no arrays and
 fails on nested schemas without `properties` (oneOf, additionalProperties), hence this one.
 """
@@ -80,7 +81,9 @@ def coerce(value: Any, schema: dict[str, Any]) -> Any:
             if not all(k == "" or k.isdigit() for k in value):
                 return value  # validation refuses it
             ordered = sorted(value.items(), key=lambda kv: int(kv[0]) if kv[0] else -1)
-            value = [v for _, texts in ordered for v in (texts if isinstance(texts, list) else [texts])]
+            value = [
+                v for _, texts in ordered for v in (texts if isinstance(texts, list) else [texts])
+            ]
         item = schema.get("items", {})
         texts = [part for v in value for part in v.split(",")]  # `a,b` as well as repeated keys
         return [_cast(v, _branch(item, v)) for v in texts]
@@ -95,7 +98,11 @@ class BracketQueryParser(OpenAPIURIParser):
         conflicts: list[dict[str, str]] = []
         for key, values in query_data.items():
             root, path = split_key(key)
-            if not path or not self._is_deep_object_style_param(root) or root not in self.param_defns:
+            if (
+                not path
+                or not self._is_deep_object_style_param(root)
+                or root not in self.param_defns
+            ):
                 tree.setdefault(key, []).extend(values)
                 continue
             node = tree.setdefault(root, {})
@@ -104,7 +111,9 @@ class BracketQueryParser(OpenAPIURIParser):
                 if not isinstance(node, dict):
                     break
             if not isinstance(node, dict) or not path or isinstance(node.get(path[-1]), dict):
-                conflicts.append(field_error("query", key, "conflicts with another key of the same filter"))
+                conflicts.append(
+                    field_error("query", key, "conflicts with another key of the same filter")
+                )
                 continue
             node.setdefault(path[-1], []).extend(values)
         if conflicts:

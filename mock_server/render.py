@@ -9,11 +9,30 @@ from .matching import count_matches
 from .records import LeadRecord, PreferenceRecord, ReferenceData
 
 _PLAIN = (
-    "title", "first_name", "middle_name", "last_name", "email", "mobile", "address", "pobox",
-    "city", "country", "status", "quality", "financial", "mortgage_status", "source", "channel",
-    "category", "time_frame", "passport", "bank",
-)  # fmt: skip
-_BOUNDS = tuple(f"{side}_{b}" for b in ("price", "size", "bathroom", "bedroom") for side in ("from", "to"))
+    "title",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "email",
+    "mobile",
+    "address",
+    "pobox",
+    "city",
+    "country",
+    "status",
+    "quality",
+    "financial",
+    "mortgage_status",
+    "source",
+    "channel",
+    "category",
+    "time_frame",
+    "passport",
+    "bank",
+)
+_BOUNDS = tuple(
+    f"{side}_{b}" for b in ("price", "size", "bathroom", "bedroom") for side in ("from", "to")
+)
 
 
 def timestamp(moment: datetime) -> str:
@@ -37,9 +56,12 @@ class Renderer:
         if pref is None:
             return {"count": 0, "inventory_count": 0, "mls_count": 0}
         key = (
-            category, pref["offering_type"], tuple(pref["locations"]), tuple(pref["types"]),
+            category,
+            pref["offering_type"],
+            tuple(pref["locations"]),
+            tuple(pref["types"]),
             *(pref[b] for b in _BOUNDS),  # type: ignore[literal-required]
-        )  # fmt: skip
+        )
         found = self._matching.get(key)
         if found is None:
             found = count_matches(pref, category, self._properties)

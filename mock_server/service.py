@@ -24,12 +24,31 @@ from .validation import lead_rule_errors
 
 Clock = Callable[[], datetime]
 _NULLABLE = (
-    "middle_name", "email", "address", "pobox", "city", "quality", "mortgage_status",
-    "time_frame", "passport", "bank",
-)  # fmt: skip
-_REQUIRED = ("title", "first_name", "last_name", "mobile", "category", "country", "status",
-             "source", "financial")  # fmt: skip
-_BOUNDS = tuple(f"{side}_{b}" for b in ("price", "size", "bathroom", "bedroom") for side in ("from", "to"))
+    "middle_name",
+    "email",
+    "address",
+    "pobox",
+    "city",
+    "quality",
+    "mortgage_status",
+    "time_frame",
+    "passport",
+    "bank",
+)
+_REQUIRED = (
+    "title",
+    "first_name",
+    "last_name",
+    "mobile",
+    "category",
+    "country",
+    "status",
+    "source",
+    "financial",
+)
+_BOUNDS = tuple(
+    f"{side}_{b}" for b in ("price", "size", "bathroom", "bedroom") for side in ("from", "to")
+)
 
 
 def utc_now() -> datetime:
@@ -99,7 +118,9 @@ class LeadService:
 
     # Writing
 
-    def create_lead(self, who: Principal, body: Mapping[str, Any], *, expand: bool) -> dict[str, Any]:
+    def create_lead(
+        self, who: Principal, body: Mapping[str, Any], *, expand: bool
+    ) -> dict[str, Any]:
         rights = self.contract.rights["create_lead"]
         who.require(rights.required)
         data = body["lead"]
@@ -144,7 +165,11 @@ class LeadService:
         wanted = list(dict.fromkeys((body or {}).get("leads") or []))
         with self.store.transaction():
             if not wanted:  # D-13: no ids means every lead the caller may delete
-                targets = [l["id"] for l in self.store.all() if who.may_touch(l["user"], rights.other)]
+                targets = [
+                    lead["id"]
+                    for lead in self.store.all()
+                    if who.may_touch(lead["user"], rights.other)
+                ]
             else:
                 leads = self._all_existing(wanted)
                 for lead in leads:
@@ -170,9 +195,11 @@ class LeadService:
         for op in ops:
             who.require(rights.by_path[op.path])
         with self.store.transaction():
-            explicit = [single] if single is not None else [
-                op.lead for op in ops if isinstance(op.lead, int)
-            ]
+            explicit = (
+                [single]
+                if single is not None
+                else [op.lead for op in ops if isinstance(op.lead, int)]
+            )
             for lead in self._all_existing(list(dict.fromkeys(explicit))):
                 who.require_touch(lead["id"], lead["user"], rights.other)
             for op in ops:
@@ -181,7 +208,9 @@ class LeadService:
             errors = patch.value_errors(ops, self.reference)
             if errors:
                 raise ApiError("unprocessable", errors=errors)
-            touchable = [l["id"] for l in self.store.all() if who.may_touch(l["user"], rights.other)]
+            touchable = [
+                lead["id"] for lead in self.store.all() if who.may_touch(lead["user"], rights.other)
+            ]
             changed: dict[int, LeadRecord] = {}
             for op in ops:
                 target = op.lead if op.lead is not None else single
@@ -230,9 +259,14 @@ class LeadService:
                 for n in data.get("notes") or []
             ]
         return build_record(
-            data, lead_id=lead_id, owner=owner, created_at=created_at, updated_at=updated_at,
-            notes=notes, preference_id=self.store.new_preference_id(),
-        )  # fmt: skip
+            data,
+            lead_id=lead_id,
+            owner=owner,
+            created_at=created_at,
+            updated_at=updated_at,
+            notes=notes,
+            preference_id=self.store.new_preference_id(),
+        )
 
 
 def build_record(
@@ -262,7 +296,7 @@ def build_record(
         id=lead_id,
         user=owner,
         **{name: data[name] for name in _REQUIRED},  # type: ignore[typeddict-item]
-        **{name: data.get(name) for name in _NULLABLE},  # type: ignore[typeddict-item]
+        **{name: data.get(name) for name in _NULLABLE},
         channel=data["source_channel"],
         time_frame_from=_day(data.get("time_frame_from")),
         passport_expire=_day(data.get("passport_expire")),

@@ -31,7 +31,9 @@ class LeadStore:
             self._next_id = max(self._leads, default=0) + 1
             notes = [n["id"] for lead in self._leads.values() for n in lead["notes"]]
             self._next_note_id = max(notes, default=0) + 1
-            prefs = [lead["preference"]["id"] for lead in self._leads.values() if lead["preference"]]
+            prefs = [
+                lead["preference"]["id"] for lead in self._leads.values() if lead["preference"]
+            ]
             self._next_preference_id = max(prefs, default=0) + 1
 
     def replace_all(self, leads: list[LeadRecord]) -> None:

@@ -69,14 +69,26 @@ def _custom_field_errors(
     for key, value in values.items():
         definition = reference.lead_field(key)
         if definition is None:
-            errors.append(field_error("body", f"{prefix}/fields/{key}", f"lead custom field {key} does not exist"))
+            errors.append(
+                field_error(
+                    "body", f"{prefix}/fields/{key}", f"lead custom field {key} does not exist"
+                )
+            )
         elif not _TYPE_CHECKS[definition.type](value):
             errors.append(
-                field_error("body", f"{prefix}/fields/{key}", f"custom field {key} ({definition.name}) takes a {definition.type}")
+                field_error(
+                    "body",
+                    f"{prefix}/fields/{key}",
+                    f"custom field {key} ({definition.name}) takes a {definition.type}",
+                )
             )
     for definition in reference.custom_fields.values():
         if definition.entity == "lead" and definition.required and str(definition.id) not in values:
             errors.append(
-                field_error("body", f"{prefix}/fields", f"custom field {definition.id} ({definition.name}) is required")
+                field_error(
+                    "body",
+                    f"{prefix}/fields",
+                    f"custom field {definition.id} ({definition.name}) is required",
+                )
             )
     return errors

@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from connexion.exceptions import BadRequestProblem
+from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionRequest
 from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
+from starlette.datastructures import Headers
+from starlette.types import Receive, Scope
 
 from .problems import field_error
-
 
 # Draft 4's format checker knows no `date`, so `filters[created][from]=soon` would pass.
 _FORMATS = FormatChecker()
@@ -52,7 +53,18 @@ def _sorted_errors(validator: Any, instance: Any) -> list[ValidationError]:
 
 
 class AllErrorsBodyValidator(JSONRequestBodyValidator):
-    def _validate(self, body: Any) -> dict | None:  # type: ignore[type-arg]
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        # Without Content-Type, Connexion validates a body as JSON but hands the handler raw
+        # bytes (a 500); such a body is refused as not application/json.
+        headers = Headers(scope=scope)
+        has_body = bool(int(headers.get("content-length") or 0))
+        if "content-type" not in headers and has_body:
+            raise UnsupportedMediaTypeProblem(detail="no content type")
+        if not has_body and self._required:  # as for `null`, not Connexion's bare 400
+            raise InvalidRequest([field_error("body", "", "a JSON body is required")])
+        return await super().wrap_receive(receive, scope=scope)
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is None:
             if self._required:
                 raise InvalidRequest([field_error("body", "", "a JSON body is required")])
@@ -81,7 +93,9 @@ class AllErrorsParameterValidator(ParameterValidator):
     def validate_request(self, request: ConnexionRequest) -> None:
         errors: list[dict[str, str]] = []
         if self.strict_validation:
-            extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
+            extra = self.validate_query_parameter_list(
+                request, security_params=self.security_query_params
+            )
             errors += [field_error("query", name, "unknown parameter") for name in sorted(extra)]
         sources = {
             "query": request.query_params,
@@ -90,7 +104,8 @@ class AllErrorsParameterValidator(ParameterValidator):
             "cookie": request.cookies,
         }
         for location, params in self.parameters.items():
-            for param in params:
+            # Connexion appends a path's parameters to each operation once per middleware.
+            for param in {p["name"]: p for p in params}.values():
                 key = param["name"].replace("-", "_") if location == "path" else param["name"]
                 value = sources[location].get(key)
                 errors += self._check(location, param, value)
@@ -112,5 +127,7 @@ class AllErrorsParameterValidator(ParameterValidator):
                     for key in _extra_keys(error)
                 ]
             else:
-                errors.append(field_error(location, _query_name(name, error.absolute_path), error.message))
+                errors.append(
+                    field_error(location, _query_name(name, error.absolute_path), error.message)
+                )
         return errors

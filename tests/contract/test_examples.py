@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from .conftest import SPEC_PATH
-
-import yaml
 
 _SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
 _URI = "urn:leads-contract"
@@ -50,16 +49,25 @@ def _cases() -> Iterator[Any]:
             for param in params:
                 for name, value in _examples_of(param):
                     ref = param["schema"]
-                    yield pytest.param(ref, value, True, id=f"{method} {path} param {param['name']} {name}")
+                    yield pytest.param(
+                        ref, value, True, id=f"{method} {path} param {param['name']} {name}"
+                    )
             body = op.get("requestBody")
             if body:
                 for ctype, media in _deref(body)["content"].items():
                     for name, value in _examples_of(media):
-                        yield pytest.param(media["schema"], value, True, id=f"{method} {path} body {ctype} {name}")
+                        yield pytest.param(
+                            media["schema"], value, True, id=f"{method} {path} body {ctype} {name}"
+                        )
             for status, response in op["responses"].items():
                 for ctype, media in _deref(response).get("content", {}).items():
                     for name, value in _examples_of(media):
-                        yield pytest.param(media["schema"], value, False, id=f"{method} {path} {status} {ctype} {name}")
+                        yield pytest.param(
+                            media["schema"],
+                            value,
+                            False,
+                            id=f"{method} {path} {status} {ctype} {name}",
+                        )
     for name, schema in _SPEC["components"]["schemas"].items():
         if "example" in schema:
             ref = {"$ref": "#" + _pointer("components", "schemas", name)}
@@ -88,14 +96,15 @@ def test_the_contract_has_examples_for_every_operation() -> None:
                 continue
             has_body = "requestBody" in op
             has_json_response = any(
-                "content" in _deref(r) and code.startswith("2") for code, r in op["responses"].items()
+                "content" in _deref(r) and code.startswith("2")
+                for code, r in op["responses"].items()
             )
             if has_body:
                 assert f"{method} {path} body" in ids, f"{method} {path} has no request example"
             if has_json_response:
-                assert any(
-                    case.id.startswith(f"{method} {path} 2") for case in CASES
-                ), f"{method} {path} has no response example"
+                assert any(case.id.startswith(f"{method} {path} 2") for case in CASES), (
+                    f"{method} {path} has no response example"
+                )
 
 
 @pytest.mark.parametrize(("schema", "value", "is_request"), CASES)

@@ -12,34 +12,106 @@ SOURCE = Path(__file__).resolve().parents[3] / "shared" / "source" / "leads-api.
 
 # The document's filter table, duplicates removed (D-26), as the contract's path in LeadFilters.
 LEAD_FILTERS = [
-    "excluded_user", "user", "query", "id", "name", "mobile", "status", "source", "channel",
-    "created", "property", "updated", "legal_representative.name", "legal_representative.mobile",
-    "legal_representative.email", "passport", "passport_expire", "time_frame_from", "financial",
-    "mortgage_status", "bank", "quality", "address", "pobox", "city", "country",
-    "property_fields", "lead_fields",
-]  # fmt: skip
+    "excluded_user",
+    "user",
+    "query",
+    "id",
+    "name",
+    "mobile",
+    "status",
+    "source",
+    "channel",
+    "created",
+    "property",
+    "updated",
+    "legal_representative.name",
+    "legal_representative.mobile",
+    "legal_representative.email",
+    "passport",
+    "passport_expire",
+    "time_frame_from",
+    "financial",
+    "mortgage_status",
+    "bank",
+    "quality",
+    "address",
+    "pobox",
+    "city",
+    "country",
+    "property_fields",
+    "lead_fields",
+]
 WISHLIST_FILTERS = [
-    "locations", "from_price", "to_price", "from_size", "to_size", "from_bathroom",
-    "to_bathroom", "from_bedroom", "to_bedroom", "category", "types",
-]  # fmt: skip
-SORT_KEYS = ["id", "last_name", "email", "mobile", "user", "status", "created", "size", "type",
-             "time_frame", "price"]  # fmt: skip
+    "locations",
+    "from_price",
+    "to_price",
+    "from_size",
+    "to_size",
+    "from_bathroom",
+    "to_bathroom",
+    "from_bedroom",
+    "to_bedroom",
+    "category",
+    "types",
+]
+SORT_KEYS = [
+    "id",
+    "last_name",
+    "email",
+    "mobile",
+    "user",
+    "status",
+    "created",
+    "size",
+    "type",
+    "time_frame",
+    "price",
+]
 ENUMS = {
-    "LeadStatus": ["notYetContacted", "calledNoReply", "prospect", "qualified",
-                   "viewingsInProgress", "contractSent", "contractSigned", "notReady",
-                   "notInterested"],
+    "LeadStatus": [
+        "notYetContacted",
+        "calledNoReply",
+        "prospect",
+        "qualified",
+        "viewingsInProgress",
+        "contractSent",
+        "contractSigned",
+        "notReady",
+        "notInterested",
+    ],
     "LeadSource": ["propertyfinder", "portal", "socialMedia", "online", "offline", "other"],
     "LeadQuality": ["spam", "poor", "average", "good", "excellent", "hot"],
     "Financial": ["other", "cash", "mortgage"],
     "MortgageStatus": ["pre-approved", "in-process", "not-pre-approved"],
     "Title": ["mr", "ms", "miss", "mrs"],
-}  # fmt: skip
+}
 DOC_CHANNELS = [
-    "callTracking", "sms", "email", "bayut", "dubizzle", "gulfNews", "justProperty",
-    "justRentals", "otherPortal", "facebook", "twitter", "google", "linkedIn",
-    "otherSocialMedia", "ourWebsite", "emailMarketing", "onlineMarketing", "otherOnline",
-    "phone", "print", "outdoor", "expo", "walkIn", "referral", "otherOffline",
-]  # fmt: skip
+    "callTracking",
+    "sms",
+    "email",
+    "bayut",
+    "dubizzle",
+    "gulfNews",
+    "justProperty",
+    "justRentals",
+    "otherPortal",
+    "facebook",
+    "twitter",
+    "google",
+    "linkedIn",
+    "otherSocialMedia",
+    "ourWebsite",
+    "emailMarketing",
+    "onlineMarketing",
+    "otherOnline",
+    "phone",
+    "print",
+    "outdoor",
+    "expo",
+    "walkIn",
+    "referral",
+    "otherOffline",
+]
 
 
 def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -115,18 +187,32 @@ def test_every_documented_channel_belongs_to_one_source(spec: dict[str, Any]) ->
 
 def test_every_operation_of_the_document_is_in_the_contract(spec: dict[str, Any]) -> None:
     documented = {
-        ("get", "/leads/{id}"), ("get", "/leads"), ("post", "/leads"), ("put", "/leads/{id}"),
-        ("delete", "/leads/{id}"), ("delete", "/lead/{id}"), ("patch", "/leads/{id}"),
-        ("patch", "/leads"), ("delete", "/leads"),
-    }  # fmt: skip
+        ("get", "/leads/{id}"),
+        ("get", "/leads"),
+        ("post", "/leads"),
+        ("put", "/leads/{id}"),
+        ("delete", "/leads/{id}"),
+        ("delete", "/lead/{id}"),
+        ("patch", "/leads/{id}"),
+        ("patch", "/leads"),
+        ("delete", "/leads"),
+    }
     present = {(m, p) for p, item in spec["paths"].items() for m in item if m != "parameters"}
     assert present == documented
     assert spec["paths"]["/lead/{id}"]["delete"]["deprecated"] is True
 
 
 def test_every_operation_states_its_rights_and_refusals(spec: dict[str, Any]) -> None:
-    known = {"lead.read", "lead.read.other", "lead.update", "lead.update.other", "lead.delete",
-             "lead.delete.other", "user.update", "property.read"}  # fmt: skip
+    known = {
+        "lead.read",
+        "lead.read.other",
+        "lead.update",
+        "lead.update.other",
+        "lead.delete",
+        "lead.delete.other",
+        "user.update",
+        "property.read",
+    }
     for path, item in spec["paths"].items():
         for method, op in item.items():
             if method == "parameters":

@@ -28,7 +28,10 @@ def test_named_intervals(name: str, expected: tuple[date, date]) -> None:
 
 def test_last_month_in_january_is_last_december() -> None:
     assert named_interval("last_month", date(2026, 1, 5)) == (date(2025, 12, 1), date(2025, 12, 31))
-    assert named_interval("current_month", date(2025, 12, 5)) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert named_interval("current_month", date(2025, 12, 5)) == (
+        date(2025, 12, 1),
+        date(2025, 12, 31),
+    )
 
 
 def test_unknown_interval_is_refused() -> None:

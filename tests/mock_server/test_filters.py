@@ -69,10 +69,16 @@ def test_no_filter_and_empty_nested_objects_keep_everything(reference: Reference
         ({"passport_expire": {"to": "2027-01-01"}}, {"passport_expire": date(2026, 5, 1)}, True),
         ({"passport_expire": {"to": "2027-01-01"}}, {}, False),
         ({"time_frame_from": "current_year"}, {"time_frame_from": date(2026, 2, 1)}, True),
-        ({"legal_representative": {"name": "sha"}},
-         {"legal_representative": {"first_name": "Shi", "last_name": "Sha"}}, True),
-        ({"legal_representative": {"mobile": "555"}},
-         {"legal_representative": {"mobile": None, "phone": "+9714555"}}, True),
+        (
+            {"legal_representative": {"name": "sha"}},
+            {"legal_representative": {"first_name": "Shi", "last_name": "Sha"}},
+            True,
+        ),
+        (
+            {"legal_representative": {"mobile": "555"}},
+            {"legal_representative": {"mobile": None, "phone": "+9714555"}},
+            True,
+        ),
         ({"legal_representative": {"email": "x"}}, {}, False),
         ({"lead_fields": {"1": "2 PETS"}}, {"fields": {"1": "2 pets"}}, True),
         ({"lead_fields": {"3": "true"}}, {"fields": {"3": True}}, True),
@@ -82,7 +88,7 @@ def test_no_filter_and_empty_nested_objects_keep_everything(reference: Reference
         ({"property_fields": {"5": "sea"}}, {"properties": []}, False),
         ({"property_fields": {"5": "garden"}}, {"properties": [1]}, False),
     ],
-)  # fmt: skip
+)
 def test_each_lead_filter(
     reference: ReferenceData, filters: dict[str, Any], lead: dict[str, Any], kept: bool
 ) -> None:
@@ -112,12 +118,19 @@ def test_each_lead_filter(
         ({"types": [1, 5]}, False),
     ],
 )
-def test_each_wishlist_filter(reference: ReferenceData, wishlist: dict[str, Any], kept: bool) -> None:
+def test_each_wishlist_filter(
+    reference: ReferenceData, wishlist: dict[str, Any], kept: bool
+) -> None:
     assert _kept(reference, {"wishlist": wishlist}, make_lead(7)) == ([7] if kept else [])
 
 
-def test_a_lead_without_preference_or_bound_matches_no_wishlist_filter(reference: ReferenceData) -> None:
-    assert _kept(reference, {"wishlist": {"category": "residential"}}, make_lead(1, preference="none")) == []
+def test_a_lead_without_preference_or_bound_matches_no_wishlist_filter(
+    reference: ReferenceData,
+) -> None:
+    assert (
+        _kept(reference, {"wishlist": {"category": "residential"}}, make_lead(1, preference="none"))
+        == []
+    )
     lead = make_lead(2, preference={"from_size": None})
     assert _kept(reference, {"wishlist": {"from_size": 0}}, lead) == []
 

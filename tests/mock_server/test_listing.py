@@ -32,11 +32,18 @@ def test_leads_without_a_value_come_last_in_both_orders(reference: ReferenceData
 
 
 def test_status_and_time_frame_sort_in_their_list_order(reference: ReferenceData) -> None:
-    leads = [make_lead(1, status="qualified"), make_lead(2, status="notYetContacted"),
-             make_lead(3, status="prospect")]  # fmt: skip
+    leads = [
+        make_lead(1, status="qualified"),
+        make_lead(2, status="notYetContacted"),
+        make_lead(3, status="prospect"),
+    ]
     assert _ids(reference, leads, "status") == [2, 3, 1]
-    frames = [make_lead(1, time_frame="2"), make_lead(2, time_frame="1-3"),
-              make_lead(3, time_frame=None), make_lead(4, time_frame="9-12")]  # fmt: skip
+    frames = [
+        make_lead(1, time_frame="2"),
+        make_lead(2, time_frame="1-3"),
+        make_lead(3, time_frame=None),
+        make_lead(4, time_frame="9-12"),
+    ]
     assert _ids(reference, frames, "time_frame") == [2, 1, 4, 3]
     assert _ids(reference, frames, "time_frame", descending=True) == [4, 1, 2, 3]
 
