@@ -10,7 +10,7 @@ FIXTURES ?= fixtures/default
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint test mock conformance fuzz reset clean
+.PHONY: help install lint lint-spec types test mock conformance reset clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,26 +24,29 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed ## Create the virtual environment and install the project with its test tools
 
-lint: install ## Validate the contract, lint and type-check the code
-	$(BIN)/openapi-spec-validator openapi/leads.yaml
+lint: install lint-spec ## Validate and lint the contract (Spectral, Redocly), lint and type-check the code
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+lint-spec: install ## Validate the contract, then lint it with Spectral and Redocly (npm)
+	$(BIN)/openapi-spec-validator openapi/leads.yaml mock_server/control.yaml
+	bash scripts/lint-spec.sh
+
+types: ## Generate TypeScript types from the contract and type-check a usage file (npm)
+	bash scripts/check-types.sh
+
 test: install ## Run the project's tests (contract, mock, conformance against the mock)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-mock: install ## Serve the mock on http://$(HOST):$(PORT) (PORT=9000 for another port)
+mock: install ## Serve the mock on http://127.0.0.1:8080 (PORT=9000 for another port)
 	$(BIN)/leads-mock --host $(HOST) --port $(PORT) --fixtures $(FIXTURES)
 
 conformance: install ## Check the server at BASE_URL (default: the mock) with TOKEN (default: fixture tokens)
 	$(BIN)/leads-conformance --base-url $(BASE_URL) --profile $(PROFILE) $(if $(TOKEN),--token $(TOKEN))
 
-fuzz: install ## Long fuzzing of the mock (schemathesis, large example budget)
-	$(BIN)/pytest -p no:cacheprovider tests/fuzz --fuzz $(PYTEST_ARGS)
-
 reset: ## Reset a running mock (at BASE_URL) to its fixtures
 	curl -fsS -X POST $(BASE_URL)/__mock/reset && echo
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info reports
+	rm -rf $(VENV) node_modules types/leads.d.ts .pytest_cache .mypy_cache .ruff_cache build *.egg-info reports
