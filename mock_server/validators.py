@@ -30,6 +30,7 @@ class InvalidRequest(BadRequestProblem):
     def __init__(self, errors: list[dict[str, str]]) -> None:
         super().__init__(detail=f"The request has {len(errors)} invalid field(s).")
         self.errors = errors
+        self.ext = {"errors": errors}  # so that Connexion's own problem handler lists them too
 
 
 def _extra_keys(error: ValidationError) -> list[str]:
