@@ -77,9 +77,9 @@ class MockState:
     def export_leads(self) -> list[dict[str, Any]]:
         return [to_fixture(lead) for lead in sorted(self.store.all(), key=lambda lead: lead["id"])]
 
-    def import_leads(self, records: list[Any]) -> None:
+    def import_leads(self, records: list[Any], counters: dict[str, int] | None = None) -> None:
         leads = parse_leads(records, self.contract, self.fixtures.reference, "imported state")
-        self.store.replace_all(leads)
+        self.store.replace_all(leads, counters)
 
     def token_info(self, token: str) -> dict[str, Any] | None:
         user = self.fixtures.reference.tokens.get(token)

@@ -169,7 +169,13 @@ class BehaviourMiddleware:
             raise ApiError(
                 "bad_prefer", reason=f"{method} {path} {code} has no example to answer with"
             )
-        await _send_json(send, int(code), body, media_type, {"Preference-Applied": f"code={code}"})
+        headers = {
+            name: str(self.contract.resolve(header)["example"])
+            for name, header in response.get("headers", {}).items()
+            if "example" in self.contract.resolve(header)
+        }
+        headers["Preference-Applied"] = f"code={code}"
+        await _send_json(send, int(code), body, media_type, headers)
 
 
 @dataclass

@@ -49,6 +49,7 @@ class ControlHandlers:
             "fixtures": self.state.fixtures.path.name,
             "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "leads": self.state.export_leads(),
+            "next_ids": self.state.store.counters(),
         }
         return body, 200, _JSON
 
@@ -56,7 +57,7 @@ class ControlHandlers:
         if body["fixtures"] != self.state.fixtures.path.name:
             self._load(body["fixtures"])
         try:
-            self.state.import_leads(body["leads"])
+            self.state.import_leads(body["leads"], body.get("next_ids"))
         except FixtureError as exc:
             raise ApiError(
                 "unprocessable", errors=[field_error("body", "/leads", str(exc))]

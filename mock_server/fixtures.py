@@ -58,6 +58,9 @@ def _read(folder: Path, name: str) -> list[dict[str, Any]]:
         raise FixtureError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(data, list):
         raise FixtureError(f"{path}: must hold a JSON array")
+    for i, record in enumerate(data):
+        if not isinstance(record, dict):
+            raise FixtureError(f"{path} [{i}]: a record must be a JSON object")
     return data
 
 

@@ -36,12 +36,27 @@ class LeadStore:
             ]
             self._next_preference_id = max(prefs, default=0) + 1
 
-    def replace_all(self, leads: list[LeadRecord]) -> None:
-        """Every lead replaced (an imported state); `reset` still goes back to the seed."""
+    def replace_all(self, leads: list[LeadRecord], counters: dict[str, int] | None = None) -> None:
+        """Every lead replaced (an imported state); `reset` still goes back to the seed.
+        `counters` (from `counters()`) restores the next ids, so that an imported state
+        hands out the same ids as where it was exported."""
         with self._lock:
             seed = self._seed
             self.reset(leads)
             self._seed = seed
+            if counters:
+                self._next_id = max(self._next_id, counters["lead"])
+                self._next_note_id = max(self._next_note_id, counters["note"])
+                self._next_preference_id = max(self._next_preference_id, counters["preference"])
+
+    def counters(self) -> dict[str, int]:
+        """The next ids the store will hand out."""
+        with self._lock:
+            return {
+                "lead": self._next_id,
+                "note": self._next_note_id,
+                "preference": self._next_preference_id,
+            }
 
     @contextmanager
     def transaction(self) -> Iterator[LeadStore]:
