@@ -147,7 +147,11 @@ class LeadService:
                 who.require_assign(owner, rights.other)
             self._check_rules(data)
             notes = old["notes"] if "notes" not in data else None
-            lead = self._record(data, lead_id, owner, old["created_at"], self.clock(), notes=notes)
+            # The lead keeps one preference, replaced in place: its id stays.
+            kept = old["preference"]["id"] if old["preference"] else None
+            lead = self._record(
+                data, lead_id, owner, old["created_at"], self.clock(), notes, preference_id=kept
+            )
             self.store.put(lead)
         return self.renderer.lead(lead, expand=expand)
 
@@ -195,12 +199,12 @@ class LeadService:
         for op in ops:
             who.require(rights.by_path[op.path])
         with self.store.transaction():
-            explicit = (
-                [single]
-                if single is not None
-                else [op.lead for op in ops if isinstance(op.lead, int)]
-            )
-            for lead in self._all_existing(list(dict.fromkeys(explicit))):
+            if single is not None:
+                targets = [self._existing(single)]
+            else:
+                explicit = [op.lead for op in ops if isinstance(op.lead, int)]
+                targets = self._all_existing(list(dict.fromkeys(explicit)))
+            for lead in targets:
                 who.require_touch(lead["id"], lead["user"], rights.other)
             for op in ops:
                 if op.path == "/assignment/user":
@@ -251,6 +255,7 @@ class LeadService:
         created_at: datetime,
         updated_at: datetime,
         notes: list[NoteRecord] | None,
+        preference_id: int | None = None,
     ) -> LeadRecord:
         """A stored lead from a `LeadWrite`: optional fields left out are cleared (D-15)."""
         if notes is None:
@@ -265,7 +270,7 @@ class LeadService:
             created_at=created_at,
             updated_at=updated_at,
             notes=notes,
-            preference_id=self.store.new_preference_id(),
+            preference_id=preference_id or self.store.new_preference_id(),
         )
 
 

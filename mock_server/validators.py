@@ -79,6 +79,13 @@ class AllErrorsBodyValidator(JSONRequestBodyValidator):
                     field_error("body", f"{pointer}/{key}", f"unknown field {key!r}")
                     for key in _extra_keys(error)
                 ]
+            elif error.validator == "required" and isinstance(error.instance, dict):
+                # Name the missing field itself, as for every other error.
+                errors += [
+                    field_error("body", f"{pointer}/{key}", "a required field is missing")
+                    for key in error.validator_value
+                    if key not in error.instance
+                ]
             else:
                 errors.append(field_error("body", pointer, error.message))
         if errors:
