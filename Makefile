@@ -43,7 +43,7 @@ mock: install ## Serve the mock on http://127.0.0.1:8080 (PORT=9000 for another 
 	$(BIN)/leads-mock --host $(HOST) --port $(PORT) --fixtures $(FIXTURES)
 
 conformance: install ## Check the server at BASE_URL (default: the mock) with TOKEN (default: fixture tokens)
-	$(BIN)/leads-conformance --base-url $(BASE_URL) --profile $(PROFILE) $(if $(TOKEN),--token $(TOKEN))
+	$(BIN)/leads-conformance --base-url $(BASE_URL) --profile $(PROFILE) $(if $(TOKEN),--token $(TOKEN)) $(if $(READER_TOKEN),--reader-token $(READER_TOKEN)) $(if $(NORIGHTS_TOKEN),--norights-token $(NORIGHTS_TOKEN)) $(if $(AGENT_TOKEN),--agent-token $(AGENT_TOKEN)) $(if $(SEED),--seed $(SEED)) $(if $(JUNIT),--junit-xml $(JUNIT)) $(CONFORMANCE_ARGS)
 
 reset: ## Reset a running mock (at BASE_URL) to its fixtures
 	curl -fsS -X POST $(BASE_URL)/__mock/reset && echo

@@ -119,6 +119,10 @@ def _as_api_error(request: ConnexionRequest, exc: Exception) -> ApiError:
             return ApiError("route_not_found", path=request.url.path)
         if exc.status_code == 405:
             return ApiError("method_not_allowed", method=request.method, path=request.url.path)
+        if 400 <= exc.status_code < 500:  # e.g. Starlette refusing a multipart body it can't read
+            return ApiError(
+                "client_error", status=exc.status_code, reason=str(exc.detail).rstrip(".")
+            )
     if isinstance(exc, ProblemException):
         detail = str(exc.detail or exc.title)
         if exc.status == 401:

@@ -31,6 +31,7 @@ TEMPLATES: dict[str, tuple[int, str]] = {
     "method_not_allowed": (405, "{method} is not allowed on {path}."),
     "invalid_request": (400, "The request has {count} invalid field(s)."),
     "malformed_body": (400, "The body is not valid JSON: {reason}."),
+    "client_error": (400, "The request cannot be read: {reason}."),
     "too_large": (413, "The body is larger than the {limit} bytes the mock accepts."),
     "unsupported_media_type": (415, "The body must be application/json, not {content_type}."),
     "unprocessable": (422, "The request breaks {count} rule(s) of the API."),

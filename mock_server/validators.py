@@ -6,7 +6,7 @@ They replace Connexion's request validators through `validator_map`; each raises
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
@@ -64,6 +64,12 @@ class AllErrorsBodyValidator(JSONRequestBodyValidator):
         if not has_body and self._required:  # as for `null`, not Connexion's bare 400
             raise InvalidRequest([field_error("body", "", "a JSON body is required")])
         return await super().wrap_receive(receive, scope=scope)
+
+    async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
+        try:
+            return await super()._parse(stream, scope)
+        except UnicodeDecodeError as exc:  # JSON must be UTF-8: a malformed body, not a crash
+            raise InvalidRequest([field_error("body", "", f"not UTF-8: {exc.reason}")]) from exc
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is None:
