@@ -1,0 +1,112 @@
+"""`leads-conformance`: run the conformance suite against a server.
+
+Options also come from `LEADS_*` environment variables; the defaults are the mock started by
+`make mock` (http://127.0.0.1:8080) and its fixture tokens. Arguments it does not know are
+passed to pytest (`-k filters`, `-x`, `-n 2`, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from .settings import ENV_NAMES, PROFILES, resolve
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leads-conformance",
+        allow_abbrev=False,
+        description=__doc__.split("\n\n", 1)[0] if __doc__ else None,
+        epilog="Unknown arguments go to pytest. Environment: "
+        + ", ".join(sorted(set(ENV_NAMES.values()))),
+    )
+    parser.add_argument("--base-url", help=f"server under test [{ENV_NAMES['base_url']}]")
+    parser.add_argument("--token", help=f"bearer token with every right [{ENV_NAMES['token']}]")
+    parser.add_argument(
+        "--reader-token", help=f"token with lead.read only [{ENV_NAMES['reader_token']}]"
+    )
+    parser.add_argument(
+        "--norights-token", help=f"token with no right [{ENV_NAMES['norights_token']}]"
+    )
+    parser.add_argument(
+        "--agent-token",
+        help="token with lead.read, lead.update, lead.delete, user.update, property.read and "
+        f"no .other right [{ENV_NAMES['agent_token']}]",
+    )
+    parser.add_argument(
+        "--profile", choices=sorted(PROFILES), help=f"test budget [{ENV_NAMES['profile']}]"
+    )
+    parser.add_argument("--seed", type=int, help=f"replay a run [{ENV_NAMES['seed']}]")
+    parser.add_argument(
+        "--allow-destructive",
+        action="store_true",
+        help="also run the tests that change or delete leads the suite did not create "
+        "(bulk wildcard patch, delete of all leads); never on a server with data you need",
+    )
+    parser.add_argument("--junit-xml", metavar="PATH", help="write a JUnit XML report")
+    parser.add_argument("--spec", help="the contract (default: openapi/leads.yaml of this kit)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, pytest_args = _parser().parse_known_args(argv)
+    options = {
+        "base_url": args.base_url,
+        "token": args.token,
+        "reader_token": args.reader_token,
+        "norights_token": args.norights_token,
+        "agent_token": args.agent_token,
+        "profile": args.profile,
+        "seed": args.seed,
+        "allow_destructive": args.allow_destructive,
+        "spec": args.spec,
+    }
+    try:
+        settings = resolve(options)
+    except ValueError as exc:
+        print(f"leads-conformance: {exc}", file=sys.stderr)
+        return 4
+    # Tokens travel by environment rather than command line, so they stay out of `ps` and
+    # of pytest's own output.
+    for role in ("token", "reader_token", "norights_token", "agent_token"):
+        if options[role]:
+            os.environ[ENV_NAMES[role]] = str(options[role])
+    print(
+        f"Leads API conformance: {settings.base_url}, profile {settings.profile.name}, "
+        f"seed {settings.seed}\n"
+        f"  replay: leads-conformance --base-url {settings.base_url} "
+        f"--profile {settings.profile.name} --seed {settings.seed}",
+        flush=True,
+    )
+    argv_pytest = [
+        "-c",
+        str(PACKAGE_DIR / "pytest.ini"),
+        "--rootdir",
+        str(PACKAGE_DIR),
+        "--base-url",
+        settings.base_url,
+        "--profile",
+        settings.profile.name,
+        "--seed",
+        str(settings.seed),
+        "--spec",
+        str(settings.spec_path),
+    ]
+    if settings.allow_destructive:
+        argv_pytest.append("--allow-destructive")
+    if args.junit_xml:
+        argv_pytest += [f"--junitxml={args.junit_xml}", "-o", "junit_suite_name=leads-conformance"]
+    # The suite directory is always the target; select within it with `-k`.
+    argv_pytest.append(str(PACKAGE_DIR / "suite"))
+    return int(pytest.main([*argv_pytest, *pytest_args]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

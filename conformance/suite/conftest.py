@@ -1,0 +1,268 @@
+"""Options, the server's callers, and the leads the run creates (and always deletes)."""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import string
+import zlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.client import ApiClient, Credentials
+from conformance.contract import Contract
+from conformance.factory import LeadFactory, ReferenceData
+from conformance.leads import CreatedLeads, LeadsApi
+from conformance.settings import (
+    CONTRACT_KEY,
+    ENV_NAMES,
+    ROLE_DESCRIPTIONS,
+    ROLE_OPTIONS,
+    SETTINGS_KEY,
+    Settings,
+    resolve,
+)
+
+_OPTIONS = {
+    "base_url": ("--base-url", "URL of the server under test"),
+    "token": ("--token", "bearer token with every right"),
+    "reader_token": ("--reader-token", "token with lead.read only"),
+    "norights_token": ("--norights-token", "token with no right"),
+    "agent_token": ("--agent-token", "token with lead.read/update/delete, no .other right"),
+    "profile": ("--profile", "quick or thorough"),
+    "seed": ("--seed", "seed of every generated input (printed at start)"),
+    "spec": ("--spec", "the contract (default: openapi/leads.yaml next to the package)"),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("leads", "Leads API conformance")
+    for name, (flag, help_text) in _OPTIONS.items():
+        group.addoption(
+            flag, dest=f"leads_{name}", default=None, help=f"{help_text} [{ENV_NAMES[name]}]"
+        )
+    group.addoption(
+        "--allow-destructive",
+        dest="leads_allow_destructive",
+        action="store_true",
+        default=False,
+        help="also run the tests that change or delete leads the suite did not create "
+        f"[{ENV_NAMES['allow_destructive']}=1]",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    options = {name: config.getoption(f"leads_{name}") for name in [*_OPTIONS, "allow_destructive"]}
+    settings = resolve(options)
+    config.stash[SETTINGS_KEY] = settings
+    config.stash[CONTRACT_KEY] = Contract.load(settings.spec_path)
+    # schemathesis builds its tests while collecting, before any fixture runs: it reads these.
+    settings.export(os.environ)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    settings = config.stash[SETTINGS_KEY]
+    roles = ", ".join(sorted(settings.tokens)) or "none"
+    return [
+        f"leads conformance: {settings.base_url}  profile {settings.profile.name}  "
+        f"seed {settings.seed} (replay with --seed {settings.seed})",
+        f"  contract {settings.spec_path}; tokens for {roles}; "
+        f"destructive tests {'ALLOWED' if settings.allow_destructive else 'skipped'}",
+    ]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    settings = config.stash[SETTINGS_KEY]
+    skip = pytest.mark.skip(
+        reason="touches leads the suite did not create: pass --allow-destructive "
+        f"({ENV_NAMES['allow_destructive']}=1) on a server whose data may be lost"
+    )
+    for item in items:
+        if "destructive" in item.keywords and not settings.allow_destructive:
+            item.add_marker(skip)
+    # Destructive tests run last: they may wipe or reset what the other tests rely on.
+    items.sort(key=lambda item: "destructive" in item.keywords)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    # schemathesis names one test per operation but reports them all under one node id; the
+    # operation in the id keeps them apart in the summary and in JUnit XML.
+    label = getattr(item, "operation_label", None)
+    if label and not report.nodeid.endswith("]"):
+        report.nodeid = f"{report.nodeid}[{label}]"
+    return report
+
+
+@pytest.fixture(scope="session")
+def settings(pytestconfig: pytest.Config) -> Settings:
+    return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def contract(pytestconfig: pytest.Config) -> Contract:
+    return pytestconfig.stash[CONTRACT_KEY]
+
+
+@pytest.fixture(scope="session")
+def _http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30.0) as client:
+        yield client
+
+
+def _client(settings: Settings, http: httpx.Client, role: str | None) -> ApiClient:
+    credentials = None
+    if role is not None:
+        credentials = Credentials(settings.tokens[role], settings.token_shown(role))
+    return ApiClient(settings.base_url, credentials, http=http)
+
+
+@pytest.fixture(scope="session")
+def admin_client(settings: Settings, _http: httpx.Client) -> ApiClient:
+    client = _client(settings, _http, "token")
+    try:
+        exchange = client.get("/leads", [("per_page", "1")])
+    except httpx.HTTPError as exc:
+        pytest.exit(f"the server at {settings.base_url} does not answer: {exc}", returncode=3)
+    if exchange.status != 200:
+        pytest.exit(
+            f"GET /leads with the admin token (--token) answered {exchange.status}: "
+            f"{exchange.describe_response()}\n  {exchange.curl()}",
+            returncode=3,
+        )
+    return client
+
+
+@pytest.fixture(scope="session")
+def anonymous(settings: Settings, _http: httpx.Client, admin_client: ApiClient) -> ApiClient:
+    return _client(settings, _http, None)
+
+
+def _role(settings: Settings, http: httpx.Client, role: str) -> ApiClient:
+    if role not in settings.tokens:
+        pytest.skip(
+            f"needs {ROLE_DESCRIPTIONS[role]}: pass {ROLE_OPTIONS[role]} or {ENV_NAMES[role]}"
+        )
+    return _client(settings, http, role)
+
+
+@pytest.fixture(scope="session")
+def reader_client(settings: Settings, _http: httpx.Client, admin_client: ApiClient) -> ApiClient:
+    return _role(settings, _http, "reader_token")
+
+
+@pytest.fixture(scope="session")
+def norights_client(settings: Settings, _http: httpx.Client, admin_client: ApiClient) -> ApiClient:
+    return _role(settings, _http, "norights_token")
+
+
+@pytest.fixture(scope="session")
+def agent_client(settings: Settings, _http: httpx.Client, admin_client: ApiClient) -> ApiClient:
+    return _role(settings, _http, "agent_token")
+
+
+@pytest.fixture(scope="session")
+def created(admin_client: ApiClient) -> Iterator[CreatedLeads]:
+    """Every lead the run creates, deleted at the end whatever happened to the tests."""
+    registry = CreatedLeads()
+    yield registry
+    problems = registry.delete_all(admin_client)
+    if problems:
+        raise RuntimeError(
+            "could not delete leads this run created (delete them by hand): " + "; ".join(problems)
+        )
+
+
+@pytest.fixture(scope="session")
+def api(admin_client: ApiClient, created: CreatedLeads) -> LeadsApi:
+    return LeadsApi(admin_client, created)
+
+
+@pytest.fixture(scope="session")
+def run_tag() -> str:
+    # Letters only, so that it never equals an id nor occurs in a phone number; random so that
+    # two runs (even with one seed) never share leads.
+    return "cf" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+
+
+@pytest.fixture(scope="session")
+def reference(api: LeadsApi, contract: Contract, settings: Settings) -> ReferenceData:
+    listing = api.list_all(max_pages=min(settings.profile.max_pages, 3))
+    return ReferenceData.observe(listing.leads, contract)
+
+
+@pytest.fixture(scope="session")
+def corpus_tag(run_tag: str) -> str:
+    """Marks the read-only corpus; the other leads carry `<run_tag>w`, which it is no part of."""
+    return run_tag + "c"
+
+
+@pytest.fixture(scope="session")
+def factory(contract: Contract, reference: ReferenceData, run_tag: str) -> LeadFactory:
+    return LeadFactory(contract, reference, run_tag + "w")
+
+
+@pytest.fixture
+def rnd(settings: Settings, request: pytest.FixtureRequest) -> random.Random:
+    """A Random per test, from the run's seed and the test's name: replayable one by one."""
+    return random.Random(settings.seed ^ zlib.crc32(request.node.nodeid.encode()))
+
+
+@pytest.fixture(scope="session")
+def identities(
+    api: LeadsApi, factory: LeadFactory, settings: Settings, _http: httpx.Client
+) -> dict[str, int]:
+    """The user id behind each token, read from a lead it creates without `user` (D-14)."""
+    found = {}
+    rnd = random.Random(settings.seed)
+    for role in ("token", "agent_token"):
+        if role not in settings.tokens:
+            continue
+        caller = api.as_caller(_client(settings, _http, role))
+        _, lead = caller.create(factory.body(rnd))
+        found[role] = lead["user"]["id"]
+    return found
+
+
+@pytest.fixture(scope="session")
+def corpus(
+    api: LeadsApi,
+    factory: LeadFactory,
+    corpus_tag: str,
+    settings: Settings,
+    identities: dict[str, int],
+) -> list[dict[str, Any]]:
+    """Leads created for the read-only tests (filters, sorting, paging), as the server stores them.
+
+    Tests must not change them; tests that write create their own leads.
+    """
+    rnd = random.Random(settings.seed + 1)
+    tagged = LeadFactory(factory.contract, factory.reference, corpus_tag)
+    users = sorted({*factory.reference.user_ids, *identities.values()})
+    leads = []
+    for i in range(settings.profile.corpus_size):
+        # Half assigned to known users, half to the caller (D-14), for the user filters.
+        user = rnd.choice(users) if users and i % 2 else None
+        _, lead = api.create(tagged.body(rnd, user=user))
+        leads.append(lead)
+    # Read back: the list filters judge what GET answers.
+    return [api.get(lead["id"])[1] for lead in leads]  # type: ignore[misc]
+
+
+@pytest.fixture
+def new_lead(
+    api: LeadsApi, factory: LeadFactory, rnd: random.Random
+) -> Callable[..., dict[str, Any]]:
+    """Creates a fresh lead for a test that writes, and answers it as GET reads it."""
+
+    def make(user: int | None = None, caller: LeadsApi | None = None) -> dict[str, Any]:
+        creator = caller or api
+        _, lead = creator.create(factory.body(rnd, user=user))
+        return dict(lead)
+
+    return make

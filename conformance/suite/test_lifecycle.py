@@ -1,0 +1,392 @@
+"""Lifecycle: create -> get -> update -> patch -> list -> delete -> 404.
+
+Three ways: one scripted walk; a Hypothesis state machine that keeps a model of the leads it
+created and compares every answer with it; schemathesis' state machine following the
+contract's OpenAPI links from `POST /leads`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import string
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, seed, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    get_state_machine_test,
+    invariant,
+    precondition,
+    rule,
+)
+from schemathesis.config import SchemathesisConfig
+
+from conformance import checks, model
+from conformance.client import ApiClient, Exchange
+from conformance.contract import Contract
+from conformance.factory import LeadFactory
+from conformance.leads import LeadsApi
+from conformance.safety import CaseGuard
+from conformance.settings import Settings
+
+ABSENT_ID = 987_654_321
+
+
+def _hypothesis_settings(run: Settings, examples: int, steps: int) -> settings:
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        database=None,
+        phases=run.hypothesis_phases,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+def test_scripted_lifecycle(
+    api: LeadsApi, factory: LeadFactory, contract: Contract, rnd: random.Random
+) -> None:
+    body = factory.body(rnd)
+    created, lead = api.create(body)
+    admin = lead["user"]["id"]
+    notes = model.note_bodies(body["lead"])
+    expected = model.expected_lead(body["lead"], user=admin, notes=notes)
+    clause = "POST /leads: creates the lead as sent, assigned to the caller without `user` (D-14)"
+    checks.lead_matches_model(
+        [created], lead, {**expected, "notes": None}, clause, with_notes=False
+    )
+    location = created.response_headers.get("location", "")
+    if not location.endswith(f"/leads/{lead['id']}"):
+        raise checks.ContractViolation(
+            "POST /leads: 201 with `Location: /leads/{id}` (D-30)",
+            [created],
+            f"Location ending /leads/{lead['id']}",
+            repr(location),
+        )
+    got, read = api.get(lead["id"], expand=True)
+    assert read is not None
+    checks.lead_matches_model(
+        [got, created], read, expected, "GET /leads/{id}: the lead as created", with_notes=True
+    )
+
+    replacement = factory.body(rnd)
+    replacement["lead"].pop("notes")  # D-15: notes left out are kept
+    put = api.client.put(f"/leads/{lead['id']}", replacement)
+    checks.answers_status(put, 200, "PUT /leads/{id}: a valid body replaces the lead")
+    expected = model.expected_lead(replacement["lead"], user=admin, notes=notes)
+    got, read_after = api.get(lead["id"], expand=True)
+    assert read_after is not None
+    checks.lead_matches_model(
+        [got, put],
+        read_after,
+        expected,
+        "PUT /leads/{id}: replaces writable fields; notes kept (D-15)",
+        with_notes=True,
+    )
+    checks.timestamps_are_consistent(
+        got, read, read_after, "PUT /leads/{id}: id and created_at never change"
+    )
+
+    status = next(s for s in contract.status_order if s != replacement["lead"]["status"])
+    patch = api.client.patch(
+        f"/leads/{lead['id']}",
+        {"operations": [{"op": "replace", "path": "/status", "value": status}]},
+    )
+    checks.answers_status(patch, 204, "PATCH /leads/{id}: every operation applied")
+    got, patched = api.get(lead["id"], expand=True)
+    assert patched is not None
+    checks.lead_matches_model(
+        [got, patch],
+        patched,
+        {**expected, "status": status},
+        "PATCH /leads/{id} replace /status",
+        with_notes=True,
+    )
+
+    listing = api.list_all({"id": lead["id"]})
+    checks.listing_holds_exactly(
+        listing.exchanges, listing.leads, [lead["id"]], f"filters[id]={lead['id']}"
+    )
+    deleted = api.client.delete(f"/leads/{lead['id']}")
+    checks.answers_status(deleted, 204, "DELETE /leads/{id}: deletes the lead")
+    checks.deleted_lead_is_gone(
+        api.client.get(f"/leads/{lead['id']}"), lead["id"], "DELETE /leads/{id}"
+    )
+    again = api.client.delete(f"/leads/{lead['id']}")
+    checks.refusal_is_problem(again, 404, "DELETE /leads/{id}: a lead that does not exist is 404")
+
+
+def _letters(n: int) -> str:
+    letters = []
+    for _ in range(4):
+        n, r = divmod(n, 26)
+        letters.append(string.ascii_lowercase[r])
+    return "".join(letters)
+
+
+def _assignment_operations(path: str, pool: Sequence[int]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.builds(
+        lambda op, value: {"op": op, "path": path, "value": value},
+        st.sampled_from(["add", "remove"]),
+        st.sampled_from(pool),
+    )
+
+
+def make_model_machine(
+    api: LeadsApi,
+    factory: LeadFactory,
+    contract: Contract,
+    users: list[int],
+    caller: int,
+    run_tag: str,
+) -> type[RuleBasedStateMachine]:
+    """A state machine over the leads it creates, with the contract's write semantics as model."""
+    instances = itertools.count()
+    statuses = st.sampled_from(contract.status_order)
+    ref = factory.reference
+    patch_ops = [
+        statuses.map(lambda s: {"op": "replace", "path": "/status", "value": s}),
+        st.tuples(st.sampled_from(users), st.booleans()).map(
+            lambda u: {
+                "op": "replace",
+                "path": "/assignment/user",
+                "value": str(u[0]) if u[1] else u[0],
+            }
+        ),
+    ]
+    for path, pool in (
+        ("/assignment/property", ref.property_ids),
+        ("/assignment/mls", ref.mls_ids),
+    ):
+        if pool:
+            patch_ops.append(_assignment_operations(path, pool))
+    operations = st.lists(st.one_of(patch_ops), min_size=1, max_size=3)
+
+    class LeadsModel(RuleBasedStateMachine):
+        leads = Bundle("leads")
+
+        def __init__(self) -> None:
+            super().__init__()
+            # Leads of one machine run carry their own tag, so `list` can find exactly them.
+            self.tag = f"{run_tag}m{_letters(next(instances))}"
+            self.factory = LeadFactory(factory.contract, factory.reference, self.tag)
+            self.expected: dict[int, dict[str, Any]] = {}
+            self.answered: dict[int, Mapping[str, Any]] = {}
+            self.gone: set[int] = set()
+            # The writes since the lead was last read, shown when a read disagrees.
+            self.writes: dict[int, list[Exchange]] = {}
+
+        @rule(
+            target=leads,
+            rnd=st.randoms(use_true_random=False),
+            user=st.sampled_from([None, *users]),
+        )
+        def create(self, rnd: random.Random, user: int | None) -> int:
+            body = self.factory.body(rnd, user=user)
+            exchange, lead = api.create(body)
+            expected = model.expected_lead(
+                body["lead"], user=user or caller, notes=model.note_bodies(body["lead"])
+            )
+            checks.lead_matches_model(
+                [exchange],
+                lead,
+                {**expected, "notes": None},
+                "POST /leads: answers the lead as created",
+                with_notes=False,
+            )
+            checks.matching_count_adds_up(exchange, lead)
+            self.expected[lead["id"]] = expected
+            self.answered[lead["id"]] = lead
+            self.writes[lead["id"]] = [exchange]
+            return int(lead["id"])
+
+        @rule(lead_id=leads)
+        def get(self, lead_id: int) -> None:
+            exchange, lead = api.get(lead_id, expand=True)
+            if lead_id in self.gone:
+                checks.deleted_lead_is_gone(exchange, lead_id, "DELETE /leads/{id}")
+                return
+            checks.lead_still_exists([exchange], lead_id, lead, "GET /leads/{id}: answers the lead")
+            assert lead is not None
+            checks.lead_matches_model(
+                [exchange, *self.writes[lead_id][-3:]],
+                lead,
+                self.expected[lead_id],
+                "GET /leads/{id}: the lead as last written",
+                with_notes=True,
+            )
+            checks.timestamps_are_consistent(
+                exchange, self.answered[lead_id], lead, "GET /leads/{id}"
+            )
+            self.answered[lead_id] = lead
+
+        @rule(
+            lead_id=leads,
+            rnd=st.randoms(use_true_random=False),
+            user=st.sampled_from([None, *users]),
+            keep_notes=st.booleans(),
+        )
+        def replace(
+            self, lead_id: int, rnd: random.Random, user: int | None, keep_notes: bool
+        ) -> None:
+            body = self.factory.body(rnd, user=user)
+            if keep_notes:
+                body["lead"].pop("notes")
+            exchange = api.client.put(f"/leads/{lead_id}", body)
+            if lead_id in self.gone:
+                checks.refusal_is_problem(exchange, 404, "PUT /leads/{id}: a missing lead is 404")
+                return
+            checks.answers_status(exchange, 200, "PUT /leads/{id}: a valid body replaces the lead")
+            old = self.expected[lead_id]
+            expected = model.expected_lead(
+                body["lead"],
+                user=old["user"] if user is None else user,  # D-15: left out, kept
+                notes=old["notes"] if keep_notes else model.note_bodies(body["lead"]),
+            )
+            checks.lead_matches_model(
+                [exchange],
+                exchange.json["lead"],
+                {**expected, "notes": None},
+                "PUT /leads/{id}: optional fields left out are cleared, user and notes kept (D-15)",
+                with_notes=False,
+            )
+            self.expected[lead_id] = expected
+            self.writes[lead_id].append(exchange)
+
+        @rule(lead_id=leads, ops=operations)
+        def patch(self, lead_id: int, ops: list[dict[str, Any]]) -> None:
+            exchange = api.client.patch(f"/leads/{lead_id}", {"operations": ops})
+            if lead_id in self.gone:
+                checks.refusal_is_problem(exchange, 404, "PATCH /leads/{id}: a missing lead is 404")
+                return
+            checks.answers_status(exchange, 204, "PATCH /leads/{id}: every operation was applied")
+            self.expected[lead_id] = model.apply_patch(self.expected[lead_id], ops)
+            self.writes[lead_id].append(exchange)
+
+        @rule(lead_id=leads, ops=operations)
+        def bulk_patch(self, lead_id: int, ops: list[dict[str, Any]]) -> None:
+            bulk = [{**op, "path": f"/{lead_id}{op['path']}"} for op in ops]
+            exchange = api.client.patch("/leads", {"operations": bulk})
+            if lead_id in self.gone:
+                checks.refusal_is_problem(exchange, 404, "PATCH /leads: an unknown lead is 404")
+                return
+            checks.answers_status(exchange, 204, "PATCH /leads: every operation was applied")
+            self.expected[lead_id] = model.apply_patch(self.expected[lead_id], ops)
+            self.writes[lead_id].append(exchange)
+
+        @rule(lead_id=leads, value=statuses)
+        def refused_patch(self, lead_id: int, value: str) -> None:
+            ops = [
+                {"op": "replace", "path": "/status", "value": value},
+                {"op": "replace", "path": "/assignment/user", "value": ABSENT_ID},
+            ]
+            exchange = api.client.patch(f"/leads/{lead_id}", {"operations": ops})
+            status = 404 if lead_id in self.gone else 422
+            checks.refusal_is_problem(
+                exchange, status, "PATCH /leads/{id}: an unknown user is 422 and nothing is applied"
+            )
+
+        @rule(lead_id=leads)
+        def delete(self, lead_id: int) -> None:
+            exchange = api.client.delete(f"/leads/{lead_id}")
+            if lead_id in self.gone:
+                checks.refusal_is_problem(
+                    exchange, 404, "DELETE /leads/{id}: a missing lead is 404"
+                )
+                return
+            checks.answers_status(exchange, 204, "DELETE /leads/{id}: deletes the lead")
+            self.gone.add(lead_id)
+
+        @precondition(lambda self: bool(self.expected))
+        @rule()
+        def list_own(self) -> None:
+            listing = api.list_all({"query": self.tag})
+            live = [i for i in self.expected if i not in self.gone]
+            checks.listing_holds_exactly(
+                listing.exchanges, listing.leads, live, f"filters[query]={self.tag}"
+            )
+            for lead in listing.leads:
+                checks.lead_matches_model(
+                    [listing.exchanges[0], *self.writes[lead["id"]][-3:]],
+                    lead,
+                    {**self.expected[lead["id"]], "notes": None},
+                    "GET /leads: each lead as last written",
+                    with_notes=False,
+                )
+
+        @invariant()
+        def nothing_unexpected(self) -> None:
+            # The model only ever holds leads this machine created and registered.
+            assert all(i in api.created for i in self.expected if i not in self.gone)
+
+    return LeadsModel
+
+
+def test_model_based_lifecycle(
+    api: LeadsApi,
+    factory: LeadFactory,
+    contract: Contract,
+    identities: dict[str, int],
+    run_tag: str,
+    settings: Settings,
+) -> None:
+    users = sorted({*factory.reference.user_ids, *identities.values()})[:6]
+    machine = make_model_machine(api, factory, contract, users, identities["token"], run_tag)
+    profile = settings.profile
+    test = get_state_machine_test(
+        machine,
+        settings=_hypothesis_settings(settings, profile.model_examples, profile.model_steps),
+    )
+    seed(settings.seed)(test)()
+
+
+def test_openapi_links_lifecycle(
+    api: LeadsApi,
+    admin_client: ApiClient,
+    factory: LeadFactory,
+    settings: Settings,
+    rnd: random.Random,
+) -> None:
+    """schemathesis follows the links of `POST /leads` (get, update, patch, delete the new lead)."""
+    config = SchemathesisConfig.from_dict(
+        {
+            "seed": settings.seed,
+            "generation": {"database": "none"},
+            "phases": {"stateful": {"max-steps": settings.profile.stateful_steps}},
+        }
+    )
+    schema = schemathesis.openapi.from_path(settings.spec_path, config=config).include(
+        operation_id=["create_lead", "get_lead", "update_lead", "patch_lead", "delete_lead"]
+    )
+    guard = CaseGuard(api, factory, rnd, allow_destructive=False)
+    headers = {"Authorization": f"Bearer {settings.tokens['token']}"}
+    base_url = settings.base_url
+
+    class Links(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": base_url, "headers": headers}
+
+        def call(self, case: Any, **kwargs: Any) -> Any:
+            if not guard.make_safe(case):
+                raise AssertionError(f"unsafe request in the link-driven lifecycle: {case!r}")
+            response = case.call(**kwargs)
+            guard.after_call(case, response)
+            return response
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            guard.validate(case, response)
+
+    profile = settings.profile
+    test = get_state_machine_test(
+        Links,
+        settings=_hypothesis_settings(settings, profile.stateful_examples, profile.stateful_steps),
+    )
+    try:
+        seed(settings.seed)(test)()
+    finally:
+        guard.cleanup()

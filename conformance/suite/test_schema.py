@@ -1,0 +1,95 @@
+"""Schema and status conformance of every operation, with schemathesis' examples, coverage and
+fuzzing phases: answers are documented and match their schema, invalid input is refused with
+a documented 4xx, nothing answers 5xx.
+
+schemathesis builds these tests while pytest collects, before fixtures exist, so the schema is
+loaded here from the settings the conftest exported (`LEADS_SPEC`, `LEADS_SEED`, ...).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+
+from conformance.contract import Contract
+from conformance.factory import LeadFactory
+from conformance.leads import LeadsApi
+from conformance.safety import CaseGuard
+from conformance.settings import Settings, resolve
+
+_SETTINGS = resolve({}, os.environ)
+
+
+def _schema(settings: Settings) -> Any:
+    config = SchemathesisConfig.from_dict(
+        {
+            "seed": settings.seed,
+            "generation": {
+                "max-examples": settings.profile.fuzz_examples,
+                "database": "none",
+                "no-shrink": not settings.profile.shrink,
+            },
+            "phases": {
+                "examples": {"enabled": True},
+                # Undeclared methods (405, `Allow`) are HTTP conventions, not the contract's.
+                "coverage": {
+                    "enabled": True,
+                    "unexpected-methods": [],
+                    "generation": {"mode": settings.profile.coverage_modes},
+                },
+                "fuzzing": {"enabled": True},
+                "stateful": {"enabled": False},
+            },
+        }
+    )
+    # schemathesis gets its own copy of the contract: it may annotate what it is given.
+    document = copy.deepcopy(dict(Contract.load(settings.spec_path).document))
+    return schemathesis.openapi.from_dict(document, config=config)
+
+
+schema = _schema(_SETTINGS)
+
+
+@pytest.fixture(scope="module")
+def guard(api: LeadsApi, factory: LeadFactory, settings: Settings) -> Iterator[CaseGuard]:
+    guard = CaseGuard(
+        api, factory, random.Random(settings.seed), allow_destructive=settings.allow_destructive
+    )
+    yield guard
+    guard.cleanup()
+
+
+@pytest.fixture(scope="module")
+def auth(settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {settings.tokens['token']}"}
+
+
+def _sampled_out(case: Any, settings: Settings) -> bool:
+    """The quick profile sends a seeded share of the (large, deterministic) coverage phase."""
+    share = settings.profile.coverage_share
+    phase = getattr(getattr(case, "meta", None), "phase", None)
+    if share >= 1.0 or phase is None or getattr(phase.name, "value", phase.name) != "coverage":
+        return False
+    key = f"{settings.seed}:{case.operation.label}:{case.as_curl_command()}"
+    return (zlib.crc32(key.encode()) % 10_000) / 10_000 >= share
+
+
+@schema.parametrize()
+def test_operation_conforms_to_contract(
+    case: Any, guard: CaseGuard, auth: dict[str, str], settings: Settings
+) -> None:
+    if _sampled_out(case, settings):
+        return
+    if not guard.make_safe(case):
+        return
+    response = case.call(base_url=settings.base_url, headers=auth)
+    guard.after_call(case, response)
+    guard.validate(case, response)

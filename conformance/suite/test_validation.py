@@ -1,0 +1,152 @@
+"""Rules beyond the schema (422) and misspelled fields (400): refused, and nothing written.
+
+schemathesis judges schema-invalid input; these are the contract's other rules for a lead's
+body (`POST /leads`, "Checks beyond the schema"), which random input rarely breaks one at a
+time.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conformance import checks
+from conformance.contract import Contract
+from conformance.factory import LeadFactory
+from conformance.leads import LeadsApi
+
+ABSENT_ID = 987_654_321
+Body = dict[str, Any]
+
+
+def _other_sources_channel(contract: Contract, body: Body) -> None:
+    # Between two sources with listed channels (`other` takes any text, D-5).
+    lead = body["lead"]
+    listed = list(contract.channels_by_source)
+    source = lead["source"] if lead["source"] in listed else listed[0]
+    other = next(s for s in listed if s != source)
+    lead["source"] = source
+    lead["source_channel"] = contract.channels_by_source[other][0]
+
+
+def _set(path: str, value: Any) -> Callable[[Contract, Body], None]:
+    def change(_: Contract, body: Body) -> None:
+        node = body["lead"]
+        *parents, last = path.split(".")
+        for part in parents:
+            node = node[part]
+        node[last] = value
+
+    return change
+
+
+def _bounds_reversed(_: Contract, body: Body) -> None:
+    preference = body["lead"]["preference"]
+    preference["from_price"], preference["to_price"] = 500, 100
+
+
+def _rename(old: str, new: str) -> Callable[[Contract, Body], None]:
+    def change(_: Contract, body: Body) -> None:
+        lead = body["lead"]
+        lead[new] = lead.pop(old)
+
+    return change
+
+
+# name -> (how to break a valid body, the refusal)
+BROKEN: dict[str, tuple[Callable[[Contract, Body], None], int]] = {
+    "channel-of-another-source": (_other_sources_channel, 422),
+    "unknown-user": (_set("user", ABSENT_ID), 422),
+    "unknown-type": (_set("preference.types", [ABSENT_ID]), 422),
+    "unknown-location": (_set("preference.locations", ["zzz.987654321"]), 422),
+    "unknown-amenity": (_set("preference.amenities", [ABSENT_ID]), 422),
+    "unknown-property": (_set("properties", [ABSENT_ID]), 422),
+    "unknown-custom-field": (_set("fields", {str(ABSENT_ID): "x"}), 422),
+    "to-below-from": (_bounds_reversed, 422),
+    "preferences-for-preference": (_rename("preference", "preferences"), 400),
+    "channel-for-source_channel": (_rename("source_channel", "channel"), 400),
+}
+
+
+def _marked(factory: LeadFactory, rnd: random.Random) -> tuple[Body, str]:
+    body = factory.body(rnd)
+    marker = "vm" + "".join(rnd.choices("abcdefghijklmnopqrstuvwxyz", k=10))
+    body["lead"]["last_name"] = marker
+    return body, marker
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_create_breaking_a_rule_is_refused_and_creates_nothing(
+    api: LeadsApi, contract: Contract, factory: LeadFactory, rnd: random.Random, case: str
+) -> None:
+    breaks, status = BROKEN[case]
+    body, marker = _marked(factory, rnd)
+    breaks(contract, body)
+    exchange = api.client.post("/leads", body)
+    if exchange.status == 201:
+        api.created.add(exchange.json["lead"]["id"])
+    clause = f"POST /leads: {case} is refused with {status} (checks beyond the schema, D-3, D-5)"
+    checks.refusal_is_problem(exchange, status, clause)
+    checks.problem_lists_errors(exchange, clause)
+    listing = api.list_all({"query": marker})
+    checks.listing_holds_exactly(listing.exchanges, listing.leads, [], f"filters[query]={marker}")
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_replace_breaking_a_rule_is_refused_and_changes_nothing(
+    api: LeadsApi,
+    contract: Contract,
+    factory: LeadFactory,
+    new_lead: Callable[..., dict[str, Any]],
+    rnd: random.Random,
+    case: str,
+) -> None:
+    breaks, status = BROKEN[case]
+    lead = new_lead()
+    body, _ = _marked(factory, rnd)
+    breaks(contract, body)
+    exchange = api.client.put(f"/leads/{lead['id']}", body)
+    clause = f"PUT /leads/{{id}}: {case} is refused with {status}, as on creation"
+    checks.refusal_is_problem(exchange, status, clause)
+    get, after = api.get(lead["id"])
+    checks.refused_request_changes_nothing(
+        [exchange, get], {lead["id"]: lead}, {lead["id"]: after}, clause
+    )
+
+
+def test_wrongly_typed_custom_field_is_refused(
+    api: LeadsApi, factory: LeadFactory, rnd: random.Random
+) -> None:
+    """D-9: a value of the wrong type for a custom field is a 422."""
+    typed = {
+        key: values[0]
+        for key, values in factory.reference.field_values.items()
+        if values and not isinstance(values[0], str)
+    }
+    if not typed:
+        pytest.skip("no number or boolean custom field seen on the server's leads")
+    key = sorted(typed)[0]
+    body, _ = _marked(factory, rnd)
+    body["lead"]["fields"][key] = "not a " + type(typed[key]).__name__
+    exchange = api.client.post("/leads", body)
+    if exchange.status == 201:
+        api.created.add(exchange.json["lead"]["id"])
+    clause = (
+        f"POST /leads: custom field {key} holds a {type(typed[key]).__name__}; text is 422 (D-9)"
+    )
+    checks.refusal_is_problem(exchange, 422, clause)
+
+
+@pytest.mark.parametrize("lead_id", ["abc", "1.5"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_path_id_that_is_not_a_positive_integer_is_404(
+    api: LeadsApi, method: str, lead_id: str
+) -> None:
+    """D-20: a lead id in a path that is not a positive integer names no resource."""
+    exchange = api.client.request(method, f"/leads/{lead_id}")
+    checks.refusal_is_problem(
+        exchange, 404, f"{method} /leads/{{id}}: an id that is not a positive integer is 404 (D-20)"
+    )

@@ -1,0 +1,117 @@
+"""The conformance suite passes against the mock: both written from the contract, separately.
+
+Starts the mock on a free port, runs `python -m conformance` (quick profile, fixed seed) in a
+subprocess, and requires a green run that actually ran tests. A failure here is a
+disagreement between the mock and the suite's oracle: one of them, or the contract, is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = 20261129
+# The quick profile is meant to stay under two minutes on two cores; allow for a busy machine.
+SUITE_TIMEOUT = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _environment() -> dict[str, str]:
+    # The suite must see only what this test passes, not a developer's LEADS_* settings.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADS_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
+@pytest.fixture
+def mock_url(tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    log = (tmp_path / "mock.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "--port", str(port)],
+        cwd=REPO,
+        env=_environment(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/__mock/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"the mock did not start:\n{(tmp_path / 'mock.log').read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _failures(output: str) -> str:
+    """The clauses broken and their requests first, then the end of the run's output."""
+    wanted = ("FAILED", "ERROR", "E   conformance.checks.ContractViolation", "E   Request:")
+    lines = [line for line in output.splitlines() if line.startswith(wanted)]
+    return "\n".join(lines[:60]) + "\n...\n" + output[-4000:]
+
+
+def test_quick_profile_passes_against_the_mock(mock_url: str, tmp_path: Path) -> None:
+    junit = tmp_path / "conformance.xml"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance",
+            "--base-url",
+            mock_url,
+            "--profile",
+            "quick",
+            "--seed",
+            str(SEED),
+            "--junit-xml",
+            str(junit),
+        ],
+        cwd=tmp_path,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert f"seed {SEED}" in output, output[-3000:]
+    assert result.returncode == 0, _failures(output)
+    summary = output.strip().splitlines()[-1]
+    passed = re.search(r"(\d+) passed", summary)
+    assert passed and int(passed.group(1)) > 100, summary
+    assert not re.search(r"\d+ (failed|errors?)\b", summary), summary
+    suite = ET.parse(junit).getroot()
+    suite = suite if suite.tag == "testsuite" else suite[0]
+    assert int(suite.get("tests", "0")) > 100
+    assert suite.get("failures") == "0" and suite.get("errors") == "0"
