@@ -13,7 +13,7 @@ from typing import Any
 
 from . import patch
 from .contract import Contract
-from .filters import FilterError, compile_filters
+from .filters import FilterError, compile_filters, indexed_equalities
 from .listing import page_of, sort_keys, sort_leads
 from .problems import ApiError, field_error
 from .records import LeadRecord, NoteRecord, PreferenceRecord, ReferenceData
@@ -23,6 +23,7 @@ from .store import LeadStore
 from .validation import lead_rule_errors
 
 Clock = Callable[[], datetime]
+_NOBODY = 0  # no user has id 0: an index lookup that finds no lead
 _NULLABLE = (
     "middle_name",
     "email",
@@ -95,13 +96,13 @@ class LeadService:
         except FilterError as exc:
             errors = [field_error("query", exc.name, str(exc))]
             raise ApiError("invalid_request", errors=errors) from exc
-        visible = (
-            lead
-            for lead in self.store.all()
-            if who.may_touch(lead["user"], rights.other) and keep(lead)
-        )
+        narrowed = indexed_equalities(query.filters)
+        if rights.other not in who.rights:  # only the caller's own leads are visible
+            wanted = narrowed.get("user", who.user_id)
+            narrowed["user"] = who.user_id if wanted == who.user_id else _NOBODY
+        matched = [lead for lead in self.store.candidates(narrowed) if keep(lead)]
         ordered = sort_leads(
-            list(visible), self._sort_keys[query.sort], query.sort_order.upper() == "DESC"
+            matched, self._sort_keys[query.sort], query.sort_order.upper() == "DESC"
         )
         page = page_of(ordered, query.page, query.per_page)
         return {
@@ -214,9 +215,15 @@ class LeadService:
             errors = patch.value_errors(ops, self.reference)
             if errors:
                 raise ApiError("unprocessable", errors=errors)
-            touchable = [
-                lead["id"] for lead in self.store.all() if who.may_touch(lead["user"], rights.other)
-            ]
+            touchable = (  # what `*` means; read only when a path uses it
+                [
+                    lead["id"]
+                    for lead in self.store.all()
+                    if who.may_touch(lead["user"], rights.other)
+                ]
+                if any(op.lead == patch.WILDCARD for op in ops)
+                else []
+            )
             changed: dict[int, LeadRecord] = {}
             for op in ops:
                 target = op.lead if op.lead is not None else single

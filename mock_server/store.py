@@ -10,15 +10,20 @@ import copy
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from .records import LeadRecord
 
 
 class LeadStore:
+    # Fields with an index (value -> ids), for the equality filters of a list.
+    INDEXED = ("status", "source", "quality", "financial", "mortgage_status", "user")
+
     def __init__(self, seed: list[LeadRecord]) -> None:
         self._lock = threading.RLock()
         self._seed = seed
         self._leads: dict[int, LeadRecord] = {}
+        self._index: dict[str, dict[Any, set[int]]] = {}
         self._next_id = self._next_note_id = self._next_preference_id = 1
         self.reset()
 
@@ -28,6 +33,9 @@ class LeadStore:
             if seed is not None:
                 self._seed = seed
             self._leads = {lead["id"]: copy.deepcopy(lead) for lead in self._seed}
+            self._index = {name: {} for name in self.INDEXED}
+            for lead in self._leads.values():
+                self._add_to_index(lead)
             self._next_id = max(self._leads, default=0) + 1
             notes = [n["id"] for lead in self._leads.values() for n in lead["notes"]]
             self._next_note_id = max(notes, default=0) + 1
@@ -71,14 +79,40 @@ class LeadStore:
         with self._lock:
             return self._leads.get(lead_id)
 
+    def candidates(self, equalities: dict[str, Any]) -> list[LeadRecord]:
+        """The leads whose indexed fields hold these values (all leads for no equality)."""
+        with self._lock:
+            if not equalities:
+                return list(self._leads.values())
+            sets = sorted(
+                (self._index[name].get(value, set()) for name, value in equalities.items()),
+                key=len,
+            )
+            ids = set.intersection(*sets) if len(sets) > 1 else sets[0]
+            return [self._leads[i] for i in ids]
+
     def put(self, lead: LeadRecord) -> None:
         with self._lock:
+            old = self._leads.get(lead["id"])
+            if old is not None:
+                self._remove_from_index(old)
             self._leads[lead["id"]] = lead
+            self._add_to_index(lead)
 
     def delete(self, lead_ids: list[int]) -> None:
         with self._lock:
             for lead_id in lead_ids:
-                self._leads.pop(lead_id, None)
+                old = self._leads.pop(lead_id, None)
+                if old is not None:
+                    self._remove_from_index(old)
+
+    def _add_to_index(self, lead: LeadRecord) -> None:
+        for name, index in self._index.items():
+            index.setdefault(lead[name], set()).add(lead["id"])  # type: ignore[literal-required]
+
+    def _remove_from_index(self, lead: LeadRecord) -> None:
+        for name, index in self._index.items():
+            index[lead[name]].discard(lead["id"])  # type: ignore[literal-required]
 
     def new_lead_id(self) -> int:
         with self._lock:

@@ -119,3 +119,23 @@ def test_concurrent_requests_through_http(app: AsyncApp) -> None:
     assert errors == []
     assert len(ids) == len(set(ids)) == 20
     assert len(app.state.store) == SEED + 20
+
+
+def test_candidates_follow_the_index_through_changes_and_deletes() -> None:
+    from mock_server.store import LeadStore
+
+    from .conftest import make_lead
+
+    store = LeadStore([make_lead(1), make_lead(2, status="qualified"), make_lead(3, user=2)])
+    ids = lambda **eq: sorted(lead["id"] for lead in store.candidates(eq))  # noqa: E731
+    assert ids() == [1, 2, 3]
+    assert ids(status="prospect") == [1, 3]
+    assert ids(status="prospect", user=2) == [3]
+    assert ids(status="contractSigned") == []
+    store.put(make_lead(1, status="qualified"))  # a change moves the lead between index keys
+    assert ids(status="qualified") == [1, 2]
+    assert ids(status="prospect") == [3]
+    store.delete([2])
+    assert ids(status="qualified") == [1]
+    store.reset()
+    assert ids(status="qualified") == [2]
