@@ -7,6 +7,7 @@ response (validated against the contract when asked, as the tests do).
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Sequence
@@ -174,13 +175,13 @@ def create_app(
         uri_parser_class=BracketQueryParser,
     )
     app.add_api(
-        contract.path,
+        copy.deepcopy(contract.document),  # parsed once; Connexion may change what it is given
         resolver=Resolver(function_resolver=lambda operation_id: getattr(handlers, operation_id)),
         strict_validation=True,
         validate_responses=validate_responses,
     )
     app.add_api(
-        control.SPEC,
+        control.spec(),
         base_path=control.PREFIX,
         resolver=Resolver(function_resolver=lambda operation_id: getattr(controls, operation_id)),
         strict_validation=True,

@@ -21,6 +21,12 @@ DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "openapi" / "leads.yaml"
 _URI = "urn:leads-contract"
 
 
+def load_yaml(stream: Any) -> Any:
+    """Safe YAML, with libyaml's C parser when PyYAML has it: ten times faster on the
+    contract, which is most of the mock's start-up."""
+    return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 @dataclass(frozen=True)
 class Rights:
     required: tuple[str, ...]
@@ -32,7 +38,7 @@ class Contract:
     def __init__(self, path: Path = DEFAULT_SPEC) -> None:
         self.path = Path(path)
         with self.path.open(encoding="utf-8") as fh:
-            self.document: dict[str, Any] = yaml.safe_load(fh)
+            self.document: dict[str, Any] = load_yaml(fh)
         self._validators: dict[tuple[str, bool], Any] = {}
         self._fast: dict[str, jsonschema_rs.Validator] = {}
 

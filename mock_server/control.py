@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .contract import load_yaml
 from .fixtures import FixtureError
 from .problems import ApiError, field_error
 
@@ -14,6 +15,13 @@ if TYPE_CHECKING:
 
 PREFIX = "/__mock"
 SPEC = Path(__file__).resolve().parent / "control.yaml"
+
+
+def spec() -> Any:
+    with SPEC.open(encoding="utf-8") as fh:
+        return load_yaml(fh)
+
+
 _JSON = {"Content-Type": "application/json"}
 
 

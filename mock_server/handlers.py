@@ -62,7 +62,9 @@ class LeadHandlers:
         lead = self.service.create_lead(_principal(token_info), body, expand=_expand())
         return {"lead": lead}, 201, {**_JSON, "Location": f"/leads/{lead['id']}"}
 
-    async def update_lead(self, token_info: dict[str, Any], id: int, body: dict[str, Any]) -> Answer:
+    async def update_lead(
+        self, token_info: dict[str, Any], id: int, body: dict[str, Any]
+    ) -> Answer:
         lead = self.service.replace_lead(_principal(token_info), id, body, expand=_expand())
         return {"lead": lead}, 200, _JSON
 
