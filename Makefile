@@ -10,7 +10,9 @@ FIXTURES ?= fixtures/default
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint lint-spec types test mock conformance reset clean
+BENCH_ARGS ?=
+
+.PHONY: help install lint lint-spec types test fuzz bench profile mock conformance reset clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +41,20 @@ types: ## Generate TypeScript types from the contract and type-check a usage fil
 test: install ## Run the project's tests (contract, mock, conformance against the mock)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
+fuzz: install ## Long reliability run (schemathesis 1000 examples, concurrency, hostile input, rights); rewrites docs/reliability.md (~14 min)
+	LEADS_FUZZ=1 $(BIN)/pytest -n 0 tests/reliability $(PYTEST_ARGS)
+
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(BIN)/.bench-installed ## Benchmark the mock against Prism at 1k/10k/100k leads (needs wrk); rewrites docs/benchmarks.md (~30 min)
+	bash -c 'source scripts/node-deps.sh && ensure_node_deps'
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+profile: $(BIN)/.bench-installed ## Where the mock's time goes (py-spy); writes benchmarks/.profiles/summary.md (~10 min)
+	$(BIN)/python -m benchmarks.profile $(BENCH_ARGS)
+
 mock: install ## Serve the mock on http://127.0.0.1:8080 (PORT=9000 for another port)
 	$(BIN)/leads-mock --host $(HOST) --port $(PORT) --fixtures $(FIXTURES)
 
@@ -49,4 +65,5 @@ reset: ## Reset a running mock (at BASE_URL) to its fixtures
 	curl -fsS -X POST $(BASE_URL)/__mock/reset && echo
 
 clean: ## Remove the virtual environment and caches
+	rm -rf benchmarks/.data benchmarks/.results benchmarks/.profiles
 	rm -rf $(VENV) node_modules types/leads.d.ts .pytest_cache .mypy_cache .ruff_cache build *.egg-info reports

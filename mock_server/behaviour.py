@@ -272,7 +272,7 @@ class BodyLimitMiddleware:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise _TooLarge
+                raise _TooLarge(self.limit)
             return message
 
         try:
@@ -285,8 +285,12 @@ class BodyLimitMiddleware:
         await response(scope, _no_receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(ApiError):
+    """Raised while the app reads a streamed body; an ApiError, so that the exception
+    middleware inside answers 413 when it catches it first."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("too_large", limit=limit)
 
 
 async def _no_receive() -> Message:

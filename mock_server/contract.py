@@ -6,6 +6,7 @@ channels by source, rights per operation) is read from the contract, never resta
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -96,6 +97,15 @@ class Contract:
             for method, op in item.items()
             if method != "parameters"
         }
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods the contract documents for a concrete path (for a 405's `Allow`)."""
+        allowed: list[str] = []
+        for template, item in self.document["paths"].items():
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+            if re.fullmatch(pattern, path):
+                allowed += [m.upper() for m in item if m != "parameters"]
+        return sorted(set(allowed))
 
     @cached_property
     def _registry(self) -> Registry[Any]:

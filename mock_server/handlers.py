@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connexion import request
+from starlette.responses import Response
 
 from .rights import Principal
 from .service import LeadService, ListQuery
@@ -22,7 +23,15 @@ if TYPE_CHECKING:
 EXPAND_HEADER = "X-MyCRM-Expand-Data"
 # Operations answer JSON or problem+json, so Connexion needs to be told which.
 _JSON = {"Content-Type": "application/json"}
-Answer = tuple[Any, int] | tuple[Any, int, dict[str, str]]
+
+
+def _no_content() -> Response:
+    # A Starlette response passes through Connexion untouched; a `(None, 204)` tuple would
+    # be labelled with the operation's only media type, problem+json.
+    return Response(status_code=204)
+
+
+Answer = tuple[Any, int] | tuple[Any, int, dict[str, str]] | Response
 
 
 def _expand() -> bool:
@@ -70,22 +79,22 @@ class LeadHandlers:
 
     async def delete_lead(self, token_info: dict[str, Any], id: int) -> Answer:
         self.service.delete_lead(_principal(token_info), id)
-        return None, 204
+        return _no_content()
 
     async def delete_lead_alias(self, token_info: dict[str, Any], id: int) -> Answer:
         self.service.delete_lead(_principal(token_info), id, operation="delete_lead_alias")
-        return None, 204
+        return _no_content()
 
     async def patch_lead(self, token_info: dict[str, Any], id: int, body: dict[str, Any]) -> Answer:
         self.service.patch_lead(_principal(token_info), id, body)
-        return None, 204
+        return _no_content()
 
     async def bulk_patch_leads(self, token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
         self.service.bulk_patch(_principal(token_info), body)
-        return None, 204
+        return _no_content()
 
     async def bulk_delete_leads(
         self, token_info: dict[str, Any], body: dict[str, Any] | None = None
     ) -> Answer:
         self.service.bulk_delete(_principal(token_info), body)
-        return None, 204
+        return _no_content()

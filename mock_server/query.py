@@ -19,6 +19,7 @@ from connexion.uri_parsing import OpenAPIURIParser
 from .problems import field_error
 from .validators import InvalidRequest
 
+_MAX_DEPTH = 8  # the contract's deepest filter is 3 levels; more is an attack, not a filter
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _PART = re.compile(r"\[([^\[\]]*)\]")
 _INTEGER = re.compile(r"^-?[0-9]+$")
@@ -70,6 +71,8 @@ def coerce(value: Any, schema: dict[str, Any]) -> Any:
     """Leaves are lists of texts; cast them by the schema, recursively."""
     if value == [""] and _object_allowed(schema):
         return {}  # `filters[wishlist]=` is how an empty object goes on the wire
+    if value == [""] and _branch(schema, value).get("type") == "array":
+        return []  # and `filters[wishlist][types]=` an empty list
     schema = _branch(schema, value)
     if isinstance(value, dict) and schema.get("type") != "array":
         props = schema.get("properties", {})
@@ -98,6 +101,9 @@ class BracketQueryParser(OpenAPIURIParser):
         conflicts: list[dict[str, str]] = []
         for key, values in query_data.items():
             root, path = split_key(key)
+            if len(path) > _MAX_DEPTH:
+                conflicts.append(field_error("query", key[:100], "nested too deeply"))
+                continue
             if (
                 not path
                 or not self._is_deep_object_style_param(root)

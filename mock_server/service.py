@@ -95,7 +95,7 @@ class LeadService:
             )
         except FilterError as exc:
             errors = [field_error("query", exc.name, str(exc))]
-            raise ApiError("invalid_request", errors=errors) from exc
+            raise ApiError("unprocessable", errors=errors) from exc
         narrowed = indexed_equalities(query.filters)
         if rights.other not in who.rights:  # only the caller's own leads are visible
             wanted = narrowed.get("user", who.user_id)

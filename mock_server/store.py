@@ -6,7 +6,6 @@ sees and changes the store atomically even though sync handlers run in a thread 
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,7 +31,9 @@ class LeadStore:
         with self._lock:
             if seed is not None:
                 self._seed = seed
-            self._leads = {lead["id"]: copy.deepcopy(lead) for lead in self._seed}
+            # Records are never changed in place (writers put a changed copy), so a shallow
+            # copy guards the seed enough: a deep copy of 10k leads was a third of start-up.
+            self._leads = {lead["id"]: lead.copy() for lead in self._seed}
             self._index = {name: {} for name in self.INDEXED}
             for lead in self._leads.values():
                 self._add_to_index(lead)

@@ -6,6 +6,7 @@ They replace Connexion's request validators through `validator_map`; each raises
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -16,7 +17,7 @@ from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from starlette.datastructures import Headers
-from starlette.types import Receive, Scope
+from starlette.types import Message, Receive, Scope
 
 from .problems import field_error
 
@@ -53,11 +54,40 @@ def _sorted_errors(validator: Any, instance: Any) -> list[ValidationError]:
     return sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
 
 
+async def _unchunked(receive: Receive, scope: Scope) -> tuple[Receive, Scope]:
+    """A chunked body read whole and replayed with a Content-Length, since Connexion takes
+    a body without Content-Length for no body. The body limit still applies as it streams."""
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    kept = [
+        (k, v) for k, v in scope["headers"] if k not in (b"transfer-encoding", b"content-length")
+    ]
+    scope = {**scope, "headers": [*kept, (b"content-length", str(len(body)).encode())]}
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay, scope
+
+
 class AllErrorsBodyValidator(JSONRequestBodyValidator):
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         # Without Content-Type, Connexion validates a body as JSON but hands the handler raw
         # bytes (a 500); such a body is refused as not application/json.
         headers = Headers(scope=scope)
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            receive, scope = await _unchunked(receive, scope)
+            headers = Headers(scope=scope)
         has_body = bool(int(headers.get("content-length") or 0))
         if "content-type" not in headers and has_body:
             raise UnsupportedMediaTypeProblem(detail="no content type")
@@ -66,10 +96,22 @@ class AllErrorsBodyValidator(JSONRequestBodyValidator):
         return await super().wrap_receive(receive, scope=scope)
 
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
+        # Connexion's parser lets a non-UTF-8 body, a huge integer or a deep nesting escape
+        # as a 500, and reads JSON `null` as "no body" (a bulk delete of everything).
+        raw = b"".join([chunk async for chunk in stream])
+        if not raw.strip():
+            return None
         try:
-            return await super()._parse(stream, scope)
-        except UnicodeDecodeError as exc:  # JSON must be UTF-8: a malformed body, not a crash
+            body = json.loads(raw.decode(self._encoding))
+        except UnicodeDecodeError as exc:
             raise InvalidRequest([field_error("body", "", f"not UTF-8: {exc.reason}")]) from exc
+        except RecursionError as exc:
+            raise InvalidRequest([field_error("body", "", "nested too deeply")]) from exc
+        except ValueError as exc:  # JSONDecodeError, and integers past Python's digit limit
+            raise InvalidRequest([field_error("body", "", f"not valid JSON: {exc}")]) from exc
+        if body is None:
+            raise InvalidRequest([field_error("body", "", "null is not a JSON object")])
+        return body
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is None:

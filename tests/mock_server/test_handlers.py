@@ -349,7 +349,8 @@ def test_a_body_without_content_type_is_not_a_server_error(
 def test_malformed_json_is_400(client: TestClient, text: str) -> None:
     headers = {**auth(), "Content-Type": "application/json"}
     body = problem(client.post("/leads", content=text, headers=headers), 400)
-    assert "JSON" in body["detail"]
+    assert [(e["in"], e["name"]) for e in body["errors"]] == [("body", "")]
+    assert "not valid JSON" in body["errors"][0]["message"]
 
 
 def test_400_lists_every_invalid_body_field_as_a_json_pointer(client: TestClient) -> None:

@@ -1,0 +1,38 @@
+"""The whole harness on a tiny budget (`--quick`, about a minute): needs wrk and npx/Prism,
+so it is not part of `make test`; run it with `pytest benchmarks/tests`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed")
+@pytest.mark.skipif(
+    not (ROOT / "node_modules" / ".bin" / "prism").exists(), reason="Prism not installed (npm ci)"
+)
+def test_quick_run_writes_the_report_the_plot_and_the_figures(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+    )
+    results = json.loads((tmp_path / "benchmarks.json").read_text())
+    for size in ("300", "2000"):
+        kinds = results["mock"][size]["kinds"]
+        assert set(kinds) == {"get", "list", "patch", "create"}
+        assert all(
+            k["median"]["requests"] > 0 and not k["median"]["failed"] for k in kinds.values()
+        )
+    assert results["prism"]["kinds"]["get"]["median"]["requests"] > 0
+    report = (tmp_path / "benchmarks.md").read_text()
+    assert "## Targets" in report and "| mock, 2k leads |" in report
+    assert (tmp_path / "benchmarks.png").stat().st_size > 10_000
