@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 BENCH_ARGS ?=
 
-.PHONY: help install lint lint-spec types test fuzz bench profile mock conformance reset clean
+.PHONY: help install lint lint-spec types test mutants fuzz bench profile mock conformance reset clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ types: ## Generate TypeScript types from the contract and type-check a usage fil
 
 test: install ## Run the project's tests (contract, mock, conformance against the mock)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+mutants: install ## Check that the conformance suite fails against every broken mock (tests/mutants)
+	$(BIN)/pytest -n 2 tests/mutants
 
 fuzz: install ## Long reliability run (schemathesis 1000 examples, concurrency, hostile input, rights); rewrites docs/reliability.md (~14 min)
 	LEADS_FUZZ=1 $(BIN)/pytest -n 0 tests/reliability $(PYTEST_ARGS)
