@@ -108,6 +108,18 @@ class Contract:
         return sorted(set(allowed))
 
     @cached_property
+    def known_rights(self) -> frozenset[str]:
+        """Every right some operation names."""
+        named = set()
+        for rights in self.rights.values():
+            named |= {
+                *rights.required,
+                rights.other,
+                *(r for rs in rights.by_path.values() for r in rs),
+            }
+        return frozenset(named)
+
+    @cached_property
     def _registry(self) -> Registry[Any]:
         resource = Resource.from_contents(self.document, default_specification=DRAFT4)
         return Registry().with_resource(_URI, resource)

@@ -23,18 +23,6 @@ from .validation import lead_rule_errors
 
 DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "default"
 _SERVER_MANAGED = ("created_at", "updated_at", "notes")
-_KNOWN_RIGHTS = frozenset(
-    {
-        "lead.read",
-        "lead.read.other",
-        "lead.update",
-        "lead.update.other",
-        "lead.delete",
-        "lead.delete.other",
-        "user.update",
-        "property.read",
-    }
-)
 
 
 class FixtureError(Exception):
@@ -93,9 +81,9 @@ def load_fixtures(folder: Path, contract: Contract) -> FixtureSet:
         token, rights = raw.get("token"), raw.get("rights")
         if not isinstance(token, str) or not token:
             raise FixtureError(f"{where}, field token: a non-empty string is required")
-        if not isinstance(rights, list) or not set(rights) <= _KNOWN_RIGHTS:
+        if not isinstance(rights, list) or not set(rights) <= contract.known_rights:
             raise FixtureError(
-                f"{where}, field rights: a list of {sorted(_KNOWN_RIGHTS)} is required"
+                f"{where}, field rights: a list of {sorted(contract.known_rights)} is required"
             )
         if raw["id"] in users or token in {u.token for u in users.values()}:
             raise FixtureError(f"{where}: id and token must be unique")
