@@ -143,7 +143,7 @@ def test_operation_without_the_right_is_403_and_changes_nothing(
     exchange = call.send(client)
     if status is None:
         if op.operation_id == "list_leads":
-            _list_holds_only_own_leads(exchange, op, identities)
+            _list_holds_only_own_leads(exchange, op, identities, api.as_caller(client))
             return
         pytest.fail(f"{role} holds every right {op.operation_id} needs: no refusal to test")
     clause = _clause(op, f"a {role.replace('_token', '')} token gets {status}")
@@ -152,17 +152,22 @@ def test_operation_without_the_right_is_403_and_changes_nothing(
 
 
 def _list_holds_only_own_leads(
-    exchange: Exchange, op: Operation, identities: Mapping[str, int]
+    exchange: Exchange, op: Operation, identities: Mapping[str, int], caller: LeadsApi
 ) -> None:
     clause = _clause(op, "without lead.read.other the list holds only the caller's leads")
     checks.answers_status(exchange, 200, clause)
-    users = {lead["user"]["id"] for lead in exchange.json["leads"]}
+    listing = caller.list_all()  # every page: `count` must count the caller's leads only
+    users = {lead["user"]["id"] for lead in [*exchange.json["leads"], *listing.leads]}
     if len(users) > 1 or users & {identities.get("token")}:
         raise checks.ContractViolation(
             clause,
             [exchange],
             "leads of one user, the caller",
             f"leads of users {sorted(users)} (the admin is user {identities.get('token')})",
+        )
+    if listing.complete:
+        checks.count_is_total(
+            listing.exchanges[-1], len(listing.leads), " (without lead.read.other: own leads)"
         )
 
 
