@@ -21,7 +21,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .contract import Contract
-from .problems import ApiError, problem_response
+from .problems import ApiError, problem_body, problem_response
 
 BODY_LIMIT = 1024 * 1024
 _PREFER_ITEM = re.compile(r"\s*([a-zA-Z_-]+)\s*=\s*\"?([^\";,]*)\"?\s*")
@@ -164,7 +164,7 @@ class BehaviourMiddleware:
             body = media["example"]
         elif media_type == "application/problem+json":
             error = ApiError("forced", status=int(code))
-            body = json.loads(bytes(problem_response(error).body))
+            body = problem_body(error.status, error.detail)
         else:
             raise ApiError(
                 "bad_prefer", reason=f"{method} {path} {code} has no example to answer with"

@@ -23,7 +23,6 @@ _DATES = {
     "passport_expire": "passport_expire",
     "time_frame_from": "time_frame_from",
 }
-_BOUNDS = ("price", "size", "bathroom", "bedroom")
 
 
 class FilterError(ValueError):

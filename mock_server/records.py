@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypedDict
 
+# What a preference bounds, each with a `from_` and a `to_` field.
+BOUNDED = ("price", "size", "bathroom", "bedroom")
+PREFERENCE_BOUNDS = tuple(f"{side}_{name}" for name in BOUNDED for side in ("from", "to"))
+
 
 class PreferenceRecord(TypedDict):
     id: int

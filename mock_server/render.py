@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from .matching import count_matches
-from .records import LeadRecord, PreferenceRecord, ReferenceData
+from .records import PREFERENCE_BOUNDS, LeadRecord, PreferenceRecord, ReferenceData
 
 _PLAIN = (
     "title",
@@ -29,9 +29,6 @@ _PLAIN = (
     "time_frame",
     "passport",
     "bank",
-)
-_BOUNDS = tuple(
-    f"{side}_{b}" for b in ("price", "size", "bathroom", "bedroom") for side in ("from", "to")
 )
 
 
@@ -60,7 +57,7 @@ class Renderer:
             pref["offering_type"],
             tuple(pref["locations"]),
             tuple(pref["types"]),
-            *(pref[b] for b in _BOUNDS),  # type: ignore[literal-required]
+            *(pref[b] for b in PREFERENCE_BOUNDS),  # type: ignore[literal-required]
         )
         found = self._matching.get(key)
         if found is None:
@@ -75,7 +72,7 @@ class Renderer:
             "offering_type": pref["offering_type"],
             "locations": [dict(ref.locations.get(loc, {"id": loc})) for loc in pref["locations"]],
             "types": [dict(ref.types[t]) for t in pref["types"] if t in ref.types],
-            **{b: pref[b] for b in _BOUNDS},  # type: ignore[literal-required]
+            **{b: pref[b] for b in PREFERENCE_BOUNDS},  # type: ignore[literal-required]
         }
 
     def lead(self, lead: LeadRecord, *, expand: bool) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from .contract import Contract
 from .filters import FilterError, compile_filters, indexed_equalities
 from .listing import page_of, sort_keys, sort_leads
 from .problems import ApiError, field_error
-from .records import LeadRecord, NoteRecord, PreferenceRecord, ReferenceData
+from .records import PREFERENCE_BOUNDS, LeadRecord, NoteRecord, PreferenceRecord, ReferenceData
 from .render import Renderer
 from .rights import Principal
 from .store import LeadStore
@@ -46,9 +46,6 @@ _REQUIRED = (
     "status",
     "source",
     "financial",
-)
-_BOUNDS = tuple(
-    f"{side}_{b}" for b in ("price", "size", "bathroom", "bedroom") for side in ("from", "to")
 )
 
 
@@ -303,7 +300,7 @@ def build_record(
             locations=list(pref["locations"]),
             types=list(pref["types"]),
             amenities=list(pref["amenities"]),
-            **{b: pref.get(b) for b in _BOUNDS},  # type: ignore[typeddict-item]
+            **{b: pref.get(b) for b in PREFERENCE_BOUNDS},  # type: ignore[typeddict-item]
         )
     rep = data.get("legal_representative")
     return LeadRecord(

@@ -9,9 +9,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .problems import field_error
-from .records import ReferenceData
+from .records import BOUNDED, ReferenceData
 
-_BOUNDS = ("price", "size", "bathroom", "bedroom")
 _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
@@ -48,7 +47,7 @@ def lead_rule_errors(
         for i, amenity in enumerate(pref.get("amenities", [])):
             if amenity not in reference.amenities:
                 broken(f"preference/amenities/{i}", f"amenity {amenity} does not exist")
-        for bound in _BOUNDS:
+        for bound in BOUNDED:
             low, high = pref.get(f"from_{bound}"), pref.get(f"to_{bound}")
             if low is not None and high is not None and high < low:
                 broken(f"preference/to_{bound}", f"to_{bound} {high} is below from_{bound} {low}")
