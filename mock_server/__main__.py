@@ -94,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="check every answer against the contract (slower)",
     )
+    parser.add_argument(
+        "--no-response-cache",
+        dest="response_cache",
+        action="store_false",
+        help="compute every read again, even one answered before with no write since",
+    )
     args = parser.parse_args(argv)
     operations = frozenset(filter(None, args.delay_operations.split(","))) or None
     behaviour = Behaviour(args.delay, operations, args.fault_rate, args.seed)
@@ -107,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             validate_responses=args.validate_responses,
             behaviour=behaviour,
             cors_origins=origins,
+            response_cache=args.response_cache,
         )
     except FixtureError as exc:
         print(f"leads-mock: bad fixture: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ import gc
 import logging
 import threading
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from .behaviour import (
     RequestLog,
     RequestLogMiddleware,
 )
+from .cache import ResponseCache, ResponseCacheMiddleware, read_paths
 from .contract import DEFAULT_SPEC, Contract
 from .fixtures import DEFAULT_FIXTURES, FixtureSet, load_fixtures, parse_leads, to_fixture
 from .handlers import LeadHandlers
@@ -57,10 +59,12 @@ class MockState:
         self.clock = clock
         self.log = RequestLog()
         self._lock = threading.RLock()
+        self._generation = 0
         self._use(load_fixtures(fixtures, contract))
 
     def _use(self, fixtures: FixtureSet) -> None:
         with self._lock:
+            self._generation += 1
             self.fixtures = fixtures
             self.store = LeadStore(fixtures.leads)
             self.service = LeadService(self.contract, fixtures.reference, self.store, self.clock)
@@ -73,6 +77,11 @@ class MockState:
 
     def reset(self) -> None:
         self.store.reset()
+
+    def data_version(self) -> tuple[int, int, date]:
+        """What every read answer depends on besides the request: the fixture set in use,
+        the changes to its leads, and today's date (date filters are relative to it)."""
+        return self._generation, self.store.version, self.clock().date()
 
     def available_sets(self) -> list[str]:
         root = self.fixtures.path.parent
@@ -172,12 +181,16 @@ def create_app(
     behaviour: Behaviour | None = None,
     cors_origins: Sequence[str] | None = None,
     body_limit: int = BODY_LIMIT,
+    response_cache: bool = True,
 ) -> AsyncApp:
     """A mock of the Leads API with its own store, seeded from `fixtures`.
 
     `cors_origins`: the origins browsers may call from; default any localhost port, `["*"]`
-    for any origin, `[]` to switch CORS off.
+    for any origin, `[]` to switch CORS off. `response_cache`: answer a repeated read from
+    the cache of read answers (`cache.py`); off anyway with a configured latency or faults,
+    which every request must meet.
     """
+    behaviour = behaviour or Behaviour()
     contract = Contract(spec)
     state = MockState(contract, fixtures, clock)
     handlers = LeadHandlers(state)
@@ -229,11 +242,20 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, limit=body_limit
     )
+    if response_cache and not behaviour.active:
+        reads = [path for method, path, _ in contract.operations.values() if method == "GET"]
+        app.add_middleware(
+            ResponseCacheMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            cache=ResponseCache(),
+            paths=read_paths(reads),
+            version=state.data_version,
+        )
     app.add_middleware(
         BehaviourMiddleware,
         position=MiddlewarePosition.BEFORE_CONTEXT,
         contract=contract,
-        behaviour=behaviour or Behaviour(),
+        behaviour=behaviour,
     )
     app.state = state
     return app

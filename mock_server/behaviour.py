@@ -40,6 +40,11 @@ class Behaviour:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
 
+    @property
+    def active(self) -> bool:
+        """Whether requests meet a latency or faults."""
+        return bool(self.delay_ms[1] or self.fault_rate)
+
     def describe(self) -> list[str]:
         lines = []
         low, high = self.delay_ms

@@ -24,6 +24,8 @@ class LeadStore:
         self._leads: dict[int, LeadRecord] = {}
         self._index: dict[str, dict[Any, set[int]]] = {}
         self._next_id = self._next_note_id = self._next_preference_id = 1
+        # Changes with every change of the leads, so that a cached answer knows it is stale.
+        self.version = 0
         self.reset()
 
     def reset(self, seed: list[LeadRecord] | None = None) -> None:
@@ -31,6 +33,7 @@ class LeadStore:
         with self._lock:
             if seed is not None:
                 self._seed = seed
+            self.version += 1
             # Records are never changed in place (writers put a changed copy), so a shallow
             # copy guards the seed enough: a deep copy of 10k leads was a third of start-up.
             self._leads = {lead["id"]: lead.copy() for lead in self._seed}
@@ -99,6 +102,7 @@ class LeadStore:
                 self._remove_from_index(old)
             self._leads[lead["id"]] = lead
             self._add_to_index(lead)
+            self.version += 1
 
     def delete(self, lead_ids: list[int]) -> None:
         with self._lock:
@@ -106,6 +110,7 @@ class LeadStore:
                 old = self._leads.pop(lead_id, None)
                 if old is not None:
                     self._remove_from_index(old)
+            self.version += 1
 
     def _add_to_index(self, lead: LeadRecord) -> None:
         for name, index in self._index.items():
