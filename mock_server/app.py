@@ -38,12 +38,13 @@ from .behaviour import (
 from .cache import ResponseCache, ResponseCacheMiddleware, read_paths
 from .contract import DEFAULT_SPEC, Contract
 from .fixtures import DEFAULT_FIXTURES, FixtureSet, load_fixtures, parse_leads, to_fixture
+from .framework import MockApp, fast_jsonifier
 from .handlers import LeadHandlers
 from .problems import ApiError, problem_response
 from .query import BracketQueryParser
 from .service import Clock, LeadService, utc_now
 from .store import LeadStore
-from .validators import AllErrorsBodyValidator, AllErrorsParameterValidator, InvalidRequest
+from .validators import InvalidRequest, validators_for_one_app
 
 logger = logging.getLogger("mock_server")
 
@@ -108,9 +109,19 @@ class MockState:
 def _bearer_handler(state: MockState) -> type[BearerSecurityHandler]:
     # Connexion instantiates security handlers itself, so the app's token lookup is bound
     # in a class made per app rather than named in the spec (x-bearerInfoFunc).
+    accepts: dict[tuple[Any, str], bool] = {}
+
     class AppBearer(BearerSecurityHandler):
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
             return state.token_info
+
+        @staticmethod
+        def _accepts_kwarg(func: Any, keyword: str) -> bool:
+            # Connexion asks twice per request, through inspect.signature each time, whether
+            # the token function takes a keyword; the answer holds for the app's life.
+            if (func, keyword) not in accepts:
+                accepts[func, keyword] = BearerSecurityHandler._accepts_kwarg(func, keyword)
+            return accepts[func, keyword]
 
     return AppBearer
 
@@ -195,11 +206,13 @@ def create_app(
     state = MockState(contract, fixtures, clock)
     handlers = LeadHandlers(state)
     controls = control.ControlHandlers(state)
-    validators = {**VALIDATOR_MAP, "parameter": AllErrorsParameterValidator}
-    body_validators = {**VALIDATOR_MAP["body"], "*/*json": AllErrorsBodyValidator}
+    parameter_validator, body_validator = validators_for_one_app()
+    validators = {**VALIDATOR_MAP, "parameter": parameter_validator}
+    body_validators = {**VALIDATOR_MAP["body"], "*/*json": body_validator}
     validators["body"] = type(VALIDATOR_MAP["body"])(body_validators)
-    app = AsyncApp(
+    app = MockApp(
         __name__,
+        jsonifier=fast_jsonifier(),
         validator_map=validators,
         security_map={"bearer": _bearer_handler(state)},
         uri_parser_class=BracketQueryParser,
