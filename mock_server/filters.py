@@ -5,12 +5,13 @@ The meaning of each filter is the contract's (`LeadFilters`, `WishlistFilters`, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from . import dates
 from .records import LeadRecord, ReferenceData
+from .store import LeadStore
 
 Predicate = Callable[[LeadRecord], bool]
 
@@ -177,11 +178,13 @@ def compile_filters(
     reference: ReferenceData,
     channels_belong: Callable[[str | None, str | None], bool],
     today: date,
+    decided: Collection[str] = (),
 ) -> Predicate:
-    """One predicate that holds when every filter given holds (AND)."""
+    """One predicate that holds when every filter given holds (AND). `decided`: index names
+    (`index_conditions`) whose filters the candidates already satisfy, left unchecked."""
     checks: list[Predicate] = []
     for name, value in (filters or {}).items():
-        if not _present(value):
+        if not _present(value) or name in decided:
             continue
         if name in _EQUAL:
             checks.append(_equal(name, value))
@@ -208,7 +211,8 @@ def compile_filters(
         elif name == "property_fields":
             checks.append(_property_fields(value, reference))
         elif name == "wishlist":
-            checks.extend(_wishlist(value))
+            skipped = ("locations",) if LeadStore.LOCATIONS in decided else ()
+            checks.extend(_wishlist({k: v for k, v in value.items() if k not in skipped}))
         else:  # the contract's schema already refused unknown filters; this is a mock bug
             raise FilterError(f"filters[{name}]", f"unsupported filter {name!r}")
     given = filters or {}
@@ -231,13 +235,19 @@ def _all_of(checks: tuple[Predicate, ...]) -> Predicate:
     return keep
 
 
-def indexed_equalities(filters: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The filters that are plain equalities on an indexed field (`LeadStore.INDEXED`), so that
-    the store can narrow the candidates before the predicate looks at each one."""
+def index_conditions(filters: Mapping[str, Any] | None) -> dict[str, frozenset[Any]]:
+    """The filters the store's indexes can answer (equalities on `LeadStore.INDEXED`, the
+    wishlist's locations), as index name -> the values a lead may hold: the store finds the
+    leads that satisfy them, and the predicate checks only the other filters."""
     given = filters or {}
-    found = {name: given[name] for name in _EQUAL if _present(given.get(name))}
+    found = {name: frozenset({given[name]}) for name in _EQUAL if _present(given.get(name))}
     if _present(given.get("user")):
-        found["user"] = int(given["user"])
+        found["user"] = frozenset({int(given["user"])})
+    wishlist = given.get("wishlist")
+    locations: Any = wishlist.get("locations") if isinstance(wishlist, Mapping) else None
+    if _present(locations):
+        wanted = [locations] if isinstance(locations, str) else list(locations)
+        found[LeadStore.LOCATIONS] = frozenset(wanted)
     return found
 
 

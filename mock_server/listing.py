@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -47,14 +48,28 @@ def sort_keys(
     }
 
 
-def sort_leads(leads: list[LeadRecord], key: SortKey, descending: bool) -> list[LeadRecord]:
-    """Sorted by `key`, ties by id ascending in both orders, leads without a value last."""
-    by_id = sorted(leads, key=lambda lead: lead["id"])
-    valued = [(key(lead), lead) for lead in by_id]
-    present = [pair for pair in valued if pair[0] is not None]
-    # Python's sort is stable, also with reverse=True, so equal keys keep the id order.
-    present.sort(key=lambda pair: pair[0], reverse=descending)
-    return [lead for _, lead in present] + [lead for value, lead in valued if value is None]
+def sort_leads(
+    leads: list[LeadRecord], key: SortKey, descending: bool, limit: int | None = None
+) -> list[LeadRecord]:
+    """Sorted by `key`, ties by id ascending in both orders, leads without a value last.
+    With `limit`, only the first `limit` of that order (a page needs no more)."""
+    present = []
+    missing = []
+    for lead in leads:
+        value = key(lead)
+        if value is None:
+            missing.append(lead)
+        else:
+            # Negated ids in descending order keep ties by id ascending.
+            present.append((value, -lead["id"] if descending else lead["id"], lead))
+    # Tuples compare by value, then by the unique (signed) id: never by the lead itself.
+    if limit is not None and limit < len(present) // 8:
+        # A page of 20 out of 10,000 matches: select it rather than sort them all.
+        select = heapq.nlargest if descending else heapq.nsmallest
+        return [lead for _, _, lead in select(limit, present)]
+    present.sort(reverse=descending)
+    missing.sort(key=lambda lead: lead["id"])
+    return [lead for _, _, lead in present] + missing
 
 
 def page_of(items: list[Any], page: int, per_page: int) -> list[Any]:

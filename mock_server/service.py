@@ -13,7 +13,7 @@ from typing import Any
 
 from . import patch
 from .contract import Contract
-from .filters import FilterError, compile_filters, indexed_equalities
+from .filters import FilterError, compile_filters, index_conditions
 from .listing import page_of, sort_keys, sort_leads
 from .problems import ApiError, field_error
 from .records import PREFERENCE_BOUNDS, LeadRecord, NoteRecord, PreferenceRecord, ReferenceData
@@ -23,7 +23,6 @@ from .store import LeadStore
 from .validation import lead_rule_errors
 
 Clock = Callable[[], datetime]
-_NOBODY = 0  # no user has id 0: an index lookup that finds no lead
 _NULLABLE = (
     "middle_name",
     "email",
@@ -86,24 +85,30 @@ class LeadService:
     def list_leads(self, who: Principal, query: ListQuery, *, expand: bool) -> dict[str, Any]:
         rights = self.contract.rights["list_leads"]
         who.require(rights.required)
+        narrowed = index_conditions(query.filters)
         try:
             keep = compile_filters(
-                query.filters, self.reference, self.contract.channel_belongs, self.clock().date()
+                query.filters,
+                self.reference,
+                self.contract.channel_belongs,
+                self.clock().date(),
+                decided=narrowed.keys(),
             )
         except FilterError as exc:
             errors = [field_error("query", exc.name, str(exc))]
             raise ApiError("unprocessable", errors=errors) from exc
-        narrowed = indexed_equalities(query.filters)
         if rights.other not in who.rights:  # only the caller's own leads are visible
-            wanted = narrowed.get("user", who.user_id)
-            narrowed["user"] = who.user_id if wanted == who.user_id else _NOBODY
+            narrowed["user"] = narrowed.get("user", frozenset({who.user_id})) & {who.user_id}
         matched = [lead for lead in self.store.candidates(narrowed) if keep(lead)]
         ordered = sort_leads(
-            matched, self._sort_keys[query.sort], query.sort_order.upper() == "DESC"
+            matched,
+            self._sort_keys[query.sort],
+            query.sort_order.upper() == "DESC",
+            limit=query.page * query.per_page,
         )
         page = page_of(ordered, query.page, query.per_page)
         return {
-            "count": len(ordered),
+            "count": len(matched),
             "page": query.page,
             "per_page": query.per_page,
             "leads": [self.renderer.lead(lead, expand=expand) for lead in page],

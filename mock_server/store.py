@@ -7,16 +7,29 @@ sees and changes the store atomically even though sync handlers run in a thread 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from .records import LeadRecord
 
 
+def location_prefixes(lead: LeadRecord) -> set[str]:
+    """Every location the lead's wishlist lies within: `are.3.1200` -> `are`, `are.3`,
+    `are.3.1200` (a location filter matches a location and every location inside it)."""
+    pref = lead["preference"]
+    found: set[str] = set()
+    for location in pref["locations"] if pref else ():
+        parts = location.split(".")
+        found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return found
+
+
 class LeadStore:
     # Fields with an index (value -> ids), for the equality filters of a list.
     INDEXED = ("status", "source", "quality", "financial", "mortgage_status", "user")
+    # And the index of wishlist locations (every prefix, `location_prefixes`).
+    LOCATIONS = "wishlist_location"
 
     def __init__(self, seed: list[LeadRecord]) -> None:
         self._lock = threading.RLock()
@@ -37,7 +50,7 @@ class LeadStore:
             # Records are never changed in place (writers put a changed copy), so a shallow
             # copy guards the seed enough: a deep copy of 10k leads was a third of start-up.
             self._leads = {lead["id"]: lead.copy() for lead in self._seed}
-            self._index = {name: {} for name in self.INDEXED}
+            self._index = {name: {} for name in (*self.INDEXED, self.LOCATIONS)}
             for lead in self._leads.values():
                 self._add_to_index(lead)
             self._next_id = max(self._leads, default=0) + 1
@@ -83,16 +96,19 @@ class LeadStore:
         with self._lock:
             return self._leads.get(lead_id)
 
-    def candidates(self, equalities: dict[str, Any]) -> list[LeadRecord]:
-        """The leads whose indexed fields hold these values (all leads for no equality)."""
+    def candidates(self, conditions: Mapping[str, Collection[Any]]) -> list[LeadRecord]:
+        """The leads whose indexed fields hold one of the values given for each index name
+        (`INDEXED`, `LOCATIONS`); every lead for no condition."""
         with self._lock:
-            if not equalities:
+            if not conditions:
                 return list(self._leads.values())
-            sets = sorted(
-                (self._index[name].get(value, set()) for name, value in equalities.items()),
-                key=len,
-            )
-            ids = set.intersection(*sets) if len(sets) > 1 else sets[0]
+            sets = []
+            for name, values in conditions.items():
+                index = self._index[name]
+                found = [index[value] for value in values if value in index]
+                sets.append(found[0] if len(found) == 1 else set().union(*found))
+            sets.sort(key=len)
+            ids = sets[0].intersection(*sets[1:])
             return [self._leads[i] for i in ids]
 
     def put(self, lead: LeadRecord) -> None:
@@ -112,13 +128,20 @@ class LeadStore:
                     self._remove_from_index(old)
             self.version += 1
 
+    def _index_keys(self, lead: LeadRecord) -> Iterator[tuple[dict[Any, set[int]], Any]]:
+        for name in self.INDEXED:
+            yield self._index[name], lead[name]  # type: ignore[literal-required]
+        locations = self._index[self.LOCATIONS]
+        for prefix in location_prefixes(lead):
+            yield locations, prefix
+
     def _add_to_index(self, lead: LeadRecord) -> None:
-        for name, index in self._index.items():
-            index.setdefault(lead[name], set()).add(lead["id"])  # type: ignore[literal-required]
+        for index, value in self._index_keys(lead):
+            index.setdefault(value, set()).add(lead["id"])
 
     def _remove_from_index(self, lead: LeadRecord) -> None:
-        for name, index in self._index.items():
-            index[lead[name]].discard(lead["id"])  # type: ignore[literal-required]
+        for index, value in self._index_keys(lead):
+            index[value].discard(lead["id"])
 
     def new_lead_id(self) -> int:
         with self._lock:

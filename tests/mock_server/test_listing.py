@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mock_server.listing import page_of, sort_keys, sort_leads
+from mock_server.listing import SortKey, page_of, sort_keys, sort_leads
 from mock_server.records import ReferenceData
 
 from .conftest import make_lead
@@ -72,3 +74,25 @@ def test_other_keys(reference: ReferenceData) -> None:
 @pytest.mark.parametrize(("page", "expected"), [(1, [0, 1, 2]), (2, [3, 4, 5]), (4, [9]), (5, [])])
 def test_pages_neither_overlap_nor_skip(page: int, expected: list[int]) -> None:
     assert page_of(list(range(10)), page, 3) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.integers(0, 5)), min_size=0, max_size=60),
+    descending=st.booleans(),
+    limit=st.integers(0, 70),
+)
+def test_a_limited_sort_is_the_start_of_the_full_sort(
+    values: list[int | None], descending: bool, limit: int
+) -> None:
+    leads = [make_lead(i + 1, time_frame=v) for i, v in enumerate(values)]
+    key: SortKey = lambda lead: lead["time_frame"]  # noqa: E731  (ints with ties and gaps)
+    full = [lead["id"] for lead in sort_leads(leads, key, descending)]
+    limited = [lead["id"] for lead in sort_leads(leads, key, descending, limit=limit)]
+    assert limited[:limit] == full[:limit]
+    # The order itself: values in order, ties by id ascending, leads without a value last.
+    expected = sorted(
+        (i + 1 for i, v in enumerate(values) if v is not None),
+        key=lambda i: (-values[i - 1] if descending else values[i - 1], i),  # type: ignore[operator]
+    ) + [i + 1 for i, v in enumerate(values) if v is None]
+    assert full == expected

@@ -6,12 +6,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from mock_server.filters import compile_filters
+from mock_server.listing import sort_leads
 from mock_server.problems import ApiError
 from mock_server.rights import Principal
 from mock_server.service import ListQuery
 
-from .conftest import EVERY_RIGHT, auth, full_listing, lead_write, leads_of, problem, raw_fixture
+from .conftest import (
+    EVERY_RIGHT,
+    NOW,
+    auth,
+    full_listing,
+    lead_write,
+    leads_of,
+    problem,
+    raw_fixture,
+)
 
 if TYPE_CHECKING:
     from connexion import AsyncApp
@@ -245,3 +258,58 @@ def test_list_with_a_principal_lacking_other_right_sees_own_leads(app: AsyncApp)
     admin = Principal(user_id=1, rights=frozenset(EVERY_RIGHT))
     everyone = service.list_leads(admin, ListQuery(filters={"user": 4}, per_page=100), expand=False)
     assert everyone == page
+
+
+_VALUES = {
+    "status": ["prospect", "qualified", "notYetContacted"],
+    "source": ["portal", "website", "referral"],
+    "quality": ["good", "poor"],
+    "user": ["1", "4", "6"],
+    "city": ["Dubai", "abu dhabi"],
+}
+_LOCATIONS = ["are", "are.3", "are.3.1200", "are.1", "are.3.12"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    picked=st.dictionaries(st.sampled_from(sorted(_VALUES)), st.integers(0, 2), max_size=3),
+    locations=st.lists(st.sampled_from(_LOCATIONS), max_size=2),
+    user=st.sampled_from([1, 4, 6]),
+    sort=st.sampled_from(["id", "created", "last_name", "price"]),
+    descending=st.booleans(),
+    page=st.integers(1, 3),
+)
+def test_a_list_finds_what_a_scan_of_every_lead_finds(
+    app: AsyncApp,
+    picked: dict[str, int],
+    locations: list[str],
+    user: int,
+    sort: str,
+    descending: bool,
+    page: int,
+) -> None:
+    """The indexes and the page selection are shortcuts: the same list must come out of
+    checking the filters on every stored lead and sorting them all."""
+    service = app.state.service
+    filters: dict[str, Any] = {
+        name: _VALUES[name][i % len(_VALUES[name])] for name, i in picked.items()
+    }
+    if locations:
+        filters["wishlist"] = {"locations": locations}
+    rights = next(u.rights for u in service.reference.users.values() if u.id == user)
+    who = Principal(user_id=user, rights=rights)
+    query = ListQuery(filters, sort, "DESC" if descending else "ASC", page, 7)
+    listed = service.list_leads(who, query, expand=False)
+    keep = compile_filters(filters, service.reference, service.contract.channel_belongs, NOW.date())
+    visible = [
+        lead
+        for lead in service.store.all()
+        if keep(lead) and ("lead.read.other" in rights or lead["user"] == user)
+    ]
+    ordered = sort_leads(visible, service._sort_keys[sort], descending)
+    assert listed["count"] == len(visible)
+    assert [lead["id"] for lead in listed["leads"]] == [
+        lead["id"] for lead in ordered[(page - 1) * 7 : page * 7]
+    ]

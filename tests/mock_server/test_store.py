@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mock_server.rights import Principal
 from mock_server.store import LeadStore
@@ -127,7 +127,10 @@ def test_candidates_follow_the_index_through_changes_and_deletes() -> None:
     from .conftest import make_lead
 
     store = LeadStore([make_lead(1), make_lead(2, status="qualified"), make_lead(3, user=2)])
-    ids = lambda **eq: sorted(lead["id"] for lead in store.candidates(eq))  # noqa: E731
+
+    def ids(**eq: Any) -> list[int]:
+        return sorted(lead["id"] for lead in store.candidates({k: [v] for k, v in eq.items()}))
+
     assert ids() == [1, 2, 3]
     assert ids(status="prospect") == [1, 3]
     assert ids(status="prospect", user=2) == [3]
@@ -139,3 +142,28 @@ def test_candidates_follow_the_index_through_changes_and_deletes() -> None:
     assert ids(status="qualified") == [1]
     store.reset()
     assert ids(status="qualified") == [2]
+
+
+def test_the_location_index_holds_every_location_a_wishlist_lies_within() -> None:
+    from mock_server.store import LeadStore, location_prefixes
+
+    from .conftest import make_lead
+
+    inside = make_lead(1)  # wishlist in are.3.1200
+    two = make_lead(2, preference={"locations": ["are.1", "are.3.7"]})
+    none = make_lead(3, preference="none")
+    assert location_prefixes(inside) == {"are", "are.3", "are.3.1200"}
+    assert location_prefixes(none) == set()
+    store = LeadStore([inside, two, none])
+
+    def ids(*locations: str) -> list[int]:
+        found = store.candidates({LeadStore.LOCATIONS: locations})
+        return sorted(lead["id"] for lead in found)
+
+    assert ids("are.3") == [1, 2]
+    assert ids("are.3.1200") == [1]
+    assert ids("are.3.12") == []  # a prefix of the text, not a location inside it
+    assert ids("are.1", "are.3.1200") == [1, 2]  # any of them
+    store.put(make_lead(1, preference={"locations": ["are.2"]}))
+    assert ids("are.3") == [2]
+    assert ids("are.2") == [1]

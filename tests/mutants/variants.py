@@ -152,6 +152,12 @@ def calling(method: Callable[..., Any], **replaced: Callable[..., Any]) -> Calla
     return types.MethodType(clone, method.__self__)  # type: ignore[attr-defined]
 
 
+def _no_index(filters: Mapping[str, Any] | None) -> dict[str, Any]:
+    # A mutant's filters are its predicate alone: the indexes would otherwise narrow the
+    # candidates by the correct meaning and hide part of the bug.
+    return {}
+
+
 def _with_filters(
     service: LeadService, change: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> Callable[..., dict[str, Any]]:
@@ -180,15 +186,16 @@ def _with_filters(
 def _city_case_sensitive(app: AsyncApp) -> None:
     service = _service(app)
 
-    def compile_(filters: Mapping[str, Any] | None, *args: Any) -> Predicate:
+    def compile_(filters: Mapping[str, Any] | None, *args: Any, **kwargs: Any) -> Predicate:
         rest = {k: v for k, v in (filters or {}).items() if k != "city"}
-        keep = compile_filters(rest, *args)
+        keep = compile_filters(rest, *args, **kwargs)
         city = (filters or {}).get("city")
         if not _present(city):
             return keep
         return lambda lead: keep(lead) and lead["city"] == city
 
-    service.list_leads = calling(service.list_leads, compile_filters=compile_)  # type: ignore[method-assign]
+    changed = calling(service.list_leads, compile_filters=compile_, index_conditions=_no_index)
+    service.list_leads = changed  # type: ignore[method-assign]
 
 
 @mutant(
@@ -244,11 +251,13 @@ def _excluded_user_ignored(app: AsyncApp) -> None:
 def _location_exact_only(app: AsyncApp) -> None:
     service = _service(app)
 
-    def compile_(filters: Mapping[str, Any] | None, *args: Any) -> Predicate:
+    def compile_(filters: Mapping[str, Any] | None, *args: Any, **kwargs: Any) -> Predicate:
         rest = dict(filters or {})
         wishlist = dict(rest.pop("wishlist", None) or {})
         wanted = wishlist.pop("locations", None)
-        keep = compile_filters({**rest, "wishlist": wishlist} if wishlist else rest, *args)
+        keep = compile_filters(
+            {**rest, "wishlist": wishlist} if wishlist else rest, *args, **kwargs
+        )
         if not _present(wanted):
             return keep
         exact = {wanted} if isinstance(wanted, str) else set(wanted)
@@ -259,7 +268,8 @@ def _location_exact_only(app: AsyncApp) -> None:
 
         return match
 
-    service.list_leads = calling(service.list_leads, compile_filters=compile_)  # type: ignore[method-assign]
+    changed = calling(service.list_leads, compile_filters=compile_, index_conditions=_no_index)
+    service.list_leads = changed  # type: ignore[method-assign]
 
 
 @mutant(
@@ -274,10 +284,10 @@ def _location_exact_only(app: AsyncApp) -> None:
 def _and_as_or(app: AsyncApp) -> None:
     service = _service(app)
 
-    def compile_(filters: Mapping[str, Any] | None, *args: Any) -> Predicate:
-        compile_filters(filters, *args)  # still refuses what the mock refuses (400)
+    def compile_(filters: Mapping[str, Any] | None, *args: Any, **kwargs: Any) -> Predicate:
+        compile_filters(filters, *args, **kwargs)  # still refuses what the mock refuses (400)
         parts = [
-            compile_filters({name: value}, *args)
+            compile_filters({name: value}, *args, **kwargs)
             for name, value in (filters or {}).items()
             if _present(value)
         ]
@@ -285,7 +295,8 @@ def _and_as_or(app: AsyncApp) -> None:
             return lambda lead: True
         return lambda lead: any(part(lead) for part in parts)
 
-    service.list_leads = calling(service.list_leads, compile_filters=compile_)  # type: ignore[method-assign]
+    changed = calling(service.list_leads, compile_filters=compile_, index_conditions=_no_index)
+    service.list_leads = changed  # type: ignore[method-assign]
 
 
 # --- sorting --------------------------------------------------------------------------------
@@ -310,7 +321,9 @@ def _desc_ignored(app: AsyncApp) -> None:
     service.list_leads = list_leads  # type: ignore[method-assign]
 
 
-def _ties_by_id_descending(leads: list[LeadRecord], key: SortKey, descending: bool) -> list[Any]:
+def _ties_by_id_descending(
+    leads: list[LeadRecord], key: SortKey, descending: bool, limit: int | None = None
+) -> list[Any]:
     by_id = sorted(leads, key=lambda lead: lead["id"], reverse=True)
     valued = [(key(lead), lead) for lead in by_id]
     present = [pair for pair in valued if pair[0] is not None]
@@ -332,7 +345,9 @@ def _ties_descending(app: AsyncApp) -> None:
     service.list_leads = calling(service.list_leads, sort_leads=_ties_by_id_descending)  # type: ignore[method-assign]
 
 
-def _missing_first(leads: list[LeadRecord], key: SortKey, descending: bool) -> list[Any]:
+def _missing_first(
+    leads: list[LeadRecord], key: SortKey, descending: bool, limit: int | None = None
+) -> list[Any]:
     ordered = sort_leads(leads, key, descending)
     return [lead for lead in ordered if key(lead) is None] + [
         lead for lead in ordered if key(lead) is not None
