@@ -8,6 +8,7 @@ import secrets
 import string
 import zlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,14 @@ from conformance.client import ApiClient, Credentials
 from conformance.contract import Contract
 from conformance.factory import LeadFactory, ReferenceData
 from conformance.leads import CreatedLeads, LeadsApi
+from conformance.parallel import (
+    LOCK_DIR_INPUT,
+    ServerLock,
+    is_exclusive,
+    make_lock_dir,
+    remove_lock_dir,
+    worker_count,
+)
 from conformance.settings import (
     CONTRACT_KEY,
     ENV_NAMES,
@@ -37,6 +46,8 @@ _OPTIONS = {
     "seed": ("--seed", "seed of every generated input (printed at start)"),
     "spec": ("--spec", "the contract (default: openapi/leads.yaml next to the package)"),
 }
+_LOCK_KEY = pytest.StashKey[ServerLock]()
+_LOCK_DIR_KEY = pytest.StashKey[Path]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,6 +73,25 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CONTRACT_KEY] = Contract.load(settings.spec_path)
     # schemathesis builds its tests while collecting, before any fixture runs: it reads these.
     settings.export(os.environ)
+    lock_dir = getattr(config, "workerinput", {}).get(LOCK_DIR_INPUT)
+    if lock_dir is not None:
+        config.stash[_LOCK_KEY] = ServerLock(Path(lock_dir))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, on the controller: every worker of the run shares one server lock."""
+    config = node.config
+    if _LOCK_DIR_KEY not in config.stash:
+        config.stash[_LOCK_DIR_KEY] = make_lock_dir()
+    node.workerinput[LOCK_DIR_INPUT] = str(config.stash[_LOCK_DIR_KEY])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _LOCK_KEY in config.stash:
+        config.stash[_LOCK_KEY].close()
+    if _LOCK_DIR_KEY in config.stash:
+        remove_lock_dir(config.stash[_LOCK_DIR_KEY])
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -71,8 +101,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"leads conformance: {settings.base_url}  profile {settings.profile.name}  "
         f"seed {settings.seed} (replay with --seed {settings.seed})",
         f"  contract {settings.spec_path}; tokens for {roles}; "
-        f"destructive tests {'ALLOWED' if settings.allow_destructive else 'skipped'}",
+        f"destructive tests {_destructive(config, settings)}",
     ]
+
+
+def _destructive(config: pytest.Config, settings: Settings) -> str:
+    if not settings.allow_destructive:
+        return "skipped"
+    # The header is the controller's: the workers it starts run the suite side by side.
+    workers = config.getoption("numprocesses", None) or 0
+    return "skipped (parallel run)" if workers > 1 else "ALLOWED"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -81,22 +119,59 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         reason="touches leads the suite did not create: pass --allow-destructive "
         f"({ENV_NAMES['allow_destructive']}=1) on a server whose data may be lost"
     )
+    parallel = worker_count(config) > 1
+    skip_parallel = pytest.mark.skip(
+        reason="touches leads the suite did not create, among them those the other pytest-xdist "
+        "workers rely on: run the destructive tests without -n (`-m destructive`)"
+    )
     for item in items:
-        if "destructive" in item.keywords and not settings.allow_destructive:
-            item.add_marker(skip)
-    # Destructive tests run last: they may wipe or reset what the other tests rely on.
-    items.sort(key=lambda item: "destructive" in item.keywords)
+        if "destructive" in item.keywords:
+            if not settings.allow_destructive:
+                item.add_marker(skip)
+            elif parallel:
+                item.add_marker(skip_parallel)
+    # Destructive tests run last: they may wipe or reset what the other tests rely on. Tests
+    # that need the server to themselves run first and together, so that in a parallel run
+    # the other workers wait for them once, not before each.
+    items.sort(key=lambda item: ("destructive" in item.keywords, not is_exclusive(item)))
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    report = yield
-    # schemathesis names one test per operation but reports them all under one node id; the
-    # operation in the id keeps them apart in the summary and in JUnit XML.
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """In a parallel run, a test holds the server lock from its setup to its teardown."""
+    lock = item.config.stash.get(_LOCK_KEY, None)
+    if lock is None:
+        return (yield)
+    lock.acquire(exclusive=is_exclusive(item))
+    try:
+        return (yield)
+    finally:
+        # A shared hold ends with each test, or a waiting exclusive test would never get in;
+        # an exclusive one is kept for an exclusive test that follows.
+        if not (is_exclusive(item) and is_exclusive(nextitem)):
+            lock.release()
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # schemathesis names one test per operation, `test_...[GET /leads]`, but pytest 9.2 derives
+    # a node id from `originalname` and a callspec, which schemathesis' items lack: every
+    # operation then shares one node id. Duplicate ids mix up reports, JUnit XML and `-rA`, and
+    # under pytest-xdist a worker checks that each report's node id is its item's; rewriting
+    # the report's id instead fails that check (INTERNALERROR). So the item gets its own id,
+    # before anything reads it. Older pytest already builds it from the name: nothing to do.
     label = getattr(item, "operation_label", None)
-    if label and not report.nodeid.endswith("]"):
-        report.nodeid = f"{report.nodeid}[{label}]"
-    return report
+    if not label or item.parent is None or item.nodeid.endswith(f"[{label}]"):
+        return
+    wanted = f"{item.parent.nodeid}::{item.name}"
+    node_id = getattr(item, "_id", None)
+    parse = getattr(type(node_id), "parse", None)
+    if parse is not None:
+        item._id = parse(wanted)
+    if item.nodeid != wanted:
+        raise pytest.UsageError(
+            f"cannot give the schemathesis test {item.name!r} a node id of its own: it would "
+            f"share {item.nodeid!r} with every operation (pytest {pytest.__version__})"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,8 @@
-"""Sorting and pagination: every sort key in both orders; pages neither overlap nor skip."""
+"""Sorting and pagination: every sort key in both orders; pages neither overlap nor skip.
+
+The tests over every lead of the server are `exclusive`: with -n, another worker's lead
+created between two pages would shift them. The tests over the suite's own leads are not.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ def test_own_leads_come_in_the_exact_order_of_the_key(
     )
 
 
+@pytest.mark.exclusive
 def test_every_lead_follows_the_key(
     api: LeadsApi, sorts: oracle.SortOracle, sort_key: str, sort_order: str, settings: Settings
 ) -> None:
@@ -59,6 +64,7 @@ def test_every_lead_follows_the_key(
     )
 
 
+@pytest.mark.exclusive
 def test_default_order_is_id_ascending(
     api: LeadsApi, sorts: oracle.SortOracle, settings: Settings
 ) -> None:
@@ -96,6 +102,7 @@ def test_pages_neither_overlap_nor_skip(
     checks.count_is_total(exchange, len(corpus), " (a page past the end too)")
 
 
+@pytest.mark.exclusive
 def test_count_is_the_total_over_all_pages(api: LeadsApi, settings: Settings) -> None:
     listing = api.list_all(per_page=50, max_pages=settings.profile.max_pages * 2)
     if not listing.complete:

@@ -81,7 +81,8 @@ def _failures(output: str) -> str:
     return "\n".join(lines[:60]) + "\n...\n" + output[-4000:]
 
 
-def test_quick_profile_passes_against_the_mock(mock_url: str, tmp_path: Path) -> None:
+def _run_quick_profile(mock_url: str, tmp_path: Path, *extra: str) -> list[ET.Element]:
+    """Runs the quick profile, requires a green run of over 100 tests; answers its test cases."""
     junit = tmp_path / "conformance.xml"
     result = subprocess.run(
         [
@@ -96,6 +97,7 @@ def test_quick_profile_passes_against_the_mock(mock_url: str, tmp_path: Path) ->
             str(SEED),
             "--junit-xml",
             str(junit),
+            *extra,
         ],
         cwd=tmp_path,
         env=_environment(),
@@ -115,3 +117,27 @@ def test_quick_profile_passes_against_the_mock(mock_url: str, tmp_path: Path) ->
     suite = suite if suite.tag == "testsuite" else suite[0]
     assert int(suite.get("tests", "0")) > 100
     assert suite.get("failures") == "0" and suite.get("errors") == "0"
+    return suite.findall("testcase")
+
+
+def _names(cases: list[ET.Element]) -> list[str]:
+    return [f"{case.get('classname')}::{case.get('name')}" for case in cases]
+
+
+def test_quick_profile_passes_against_the_mock(mock_url: str, tmp_path: Path) -> None:
+    cases = _run_quick_profile(mock_url, tmp_path)
+    names = _names(cases)
+    # schemathesis' tests, one per operation, each under a name of its own.
+    schema_tests = [n for n in names if "test_operation_conforms_to_contract[" in n]
+    assert len(schema_tests) > 5, names
+    assert len(set(names)) == len(names), sorted(n for n in names if names.count(n) > 1)
+
+
+def test_quick_profile_passes_in_parallel_against_the_mock(mock_url: str, tmp_path: Path) -> None:
+    """With pytest-xdist: unique node ids across workers, and workers that leave each other's
+    leads alone (the `exclusive` tests hold the server to themselves)."""
+    cases = _run_quick_profile(mock_url, tmp_path, "-n", "2")
+    names = _names(cases)
+    assert len(set(names)) == len(names), sorted(n for n in names if names.count(n) > 1)
+    assert any("test_operation_conforms_to_contract[" in n for n in names), names
+    assert any("test_every_lead_follows_the_key[" in n for n in names), names
