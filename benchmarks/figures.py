@@ -76,31 +76,49 @@ def _verdict(ok: bool | None) -> str:
     return "not measured" if ok is None else ("PASS" if ok else "FAIL")
 
 
+def _vs_prism(name: str, mock: Mapping[str, Any], prism: Mapping[str, Any], kind: str) -> Target:
+    ratios = {
+        size: data["kinds"][kind]["median"]["rps"] / prism[kind]["median"]["rps"]
+        for size, data in mock.items()
+        if kind in data.get("kinds", {}) and kind in prism and prism[kind]["median"]["rps"]
+    }
+    worst = min(ratios.values()) if ratios else None
+    return Target(
+        name,
+        f"≥ {GET_LIST_VS_PRISM:g}x Prism at every size",
+        ", ".join(f"{_size(int(s))}: {r:.2f}x" for s, r in ratios.items()) or "—",
+        _verdict(None if worst is None else worst >= GET_LIST_VS_PRISM),
+    )
+
+
 def targets(results: Mapping[str, Any]) -> list[Target]:
+    """The issue's targets. The mock answers a repeated read from its response cache, and
+    wrk repeats one request: each throughput target is also judged with the cache off
+    (`mock_computed`), and the 100 ms target on the computed answer when it was measured."""
     mock = results.get("mock", {})
+    computed = results.get("mock_computed", {})
     prism = results.get("prism", {}).get("kinds", {})
     found: list[Target] = []
     for kind, label in (("get", "get-by-id"), ("list", "filtered-list")):
-        ratios = {
-            size: data["kinds"][kind]["median"]["rps"] / prism[kind]["median"]["rps"]
-            for size, data in mock.items()
-            if kind in data.get("kinds", {}) and kind in prism and prism[kind]["median"]["rps"]
-        }
-        worst = min(ratios.items(), key=lambda item: item[1]) if ratios else None
-        found.append(
-            Target(
-                f"{label} throughput vs Prism",
-                f"≥ {GET_LIST_VS_PRISM:g}x Prism at every size",
-                ", ".join(f"{_size(int(s))}: {r:.2f}x" for s, r in ratios.items()) or "—",
-                _verdict(None if worst is None else worst[1] >= GET_LIST_VS_PRISM),
+        found.append(_vs_prism(f"{label} throughput vs Prism", mock, prism, kind))
+        if computed:
+            found.append(
+                _vs_prism(f"{label} throughput vs Prism, response cache off", computed, prism, kind)
             )
-        )
-    seq = mock.get("100000", {}).get("sequential", {}).get("list")
+    cached = mock.get("100000", {}).get("sequential", {}).get("list")
+    alone = computed.get("100000", {}).get("sequential", {}).get("list")
+    seq = alone or cached
+    measured = "—"
+    if seq:
+        measured = f"median {seq['median_ms']:.1f} ms (n={seq['n']})"
+        if alone and cached:
+            measured += f" with the cache off; {cached['median_ms']:.1f} ms with it"
     found.append(
         Target(
-            "filtered + sorted page at 100k leads (one request at a time)",
+            "filtered + sorted page at 100k leads (one request at a time"
+            + (", computed each time)" if alone else ")"),
             f"median ≤ {LIST_100K_MS:g} ms",
-            f"median {seq['median_ms']:.1f} ms (n={seq['n']})" if seq else "—",
+            measured,
             _verdict(None if seq is None else seq["median_ms"] <= LIST_100K_MS),
         )
     )

@@ -131,11 +131,12 @@ def _cold_starts(
     args: argparse.Namespace,
     log_dir: Path,
     cwd: Path,
+    starts: int,
 ) -> tuple[servers.Server, dict[str, Any]]:
-    """Starts the server up to `--starts` times; the last one is left running for the load."""
+    """Starts the server up to `starts` times; the last one is left running for the load."""
     samples: list[float] = []
     server: servers.Server | None = None
-    for attempt in range(args.starts):
+    for attempt in range(starts):
         if server is not None:
             server.stop()
         port = servers.free_port()
@@ -192,10 +193,11 @@ def bench_server(
     args: argparse.Namespace,
     body: Path,
     log_dir: Path,
+    starts: int | None = None,
 ) -> dict[str, Any]:
     # Prism serves this checkout's contract; the mock is the code under test (--source).
     cwd = ROOT if name == "prism" else servers.SOURCE.path
-    server, cold = _cold_starts(name, command, args, log_dir, cwd)
+    server, cold = _cold_starts(name, command, args, log_dir, cwd, starts or args.starts)
     data: dict[str, Any] = {"cold_start": cold}
     try:
         data["memory_ready"] = server.memory_kib()
@@ -212,7 +214,7 @@ def bench_server(
         )
         data["kinds"] = _measure_kinds(server, kinds, size, body, args)
         data["memory_after"] = server.memory_kib()
-        if name == "mock":
+        if name.startswith("mock"):
             data["leads_after"] = servers.health(server.port).get("leads")
     finally:
         server.stop()
@@ -373,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     results["commands"] = {
         "generate": [datasets.command(n, cache / str(n)) for n in args.sizes],
         "mock": servers.mock_command(0, cache / "SIZE"),
+        "mock_computed": servers.mock_command(0, cache / "SIZE", servers.NO_CACHE),
         "prism": servers.prism_command(0),
         "wrk": [
             load.command(
@@ -404,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
                 log_dir,
             )
 
+        # The reads again with the response cache off: what computing each answer costs.
+        computed = servers.mock_has_option(servers.NO_CACHE)
+        results["mock_computed"] = {}
         for size in args.sizes:
             _log(f"mock with {size} leads")
             folder = cache / str(size)
@@ -416,6 +422,20 @@ def main(argv: list[str] | None = None) -> int:
                 body,
                 log_dir,
             )
+            if computed:
+                _log(f"mock with {size} leads, response cache off")
+                results["mock_computed"][str(size)] = bench_server(
+                    "mock-computed",
+                    lambda port, folder=folder: servers.mock_command(  # type: ignore[misc]
+                        port, folder, servers.NO_CACHE
+                    ),
+                    [k for k in load.KINDS if k.comparable],
+                    size,
+                    args,
+                    body,
+                    log_dir,
+                    starts=1,
+                )
 
         results["conformance"] = _conformance(args, log_dir)
         results["commands"]["conformance"] = [

@@ -73,8 +73,24 @@ def free_port() -> int:
         return port
 
 
-def mock_command(port: int, fixtures: Path) -> list[str]:
-    return [sys.executable, "-m", "mock_server", "--port", str(port), "--fixtures", str(fixtures)]
+def mock_command(port: int, fixtures: Path, *options: str) -> list[str]:
+    cmd = [sys.executable, "-m", "mock_server", "--port", str(port), "--fixtures", str(fixtures)]
+    return [*cmd, *options]
+
+
+NO_CACHE = "--no-response-cache"
+
+
+def mock_has_option(option: str) -> bool:
+    """Whether the mock under test (`--source`) takes `option` (older code may not)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mock_server", "--help"],
+            cwd=SOURCE.path, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return option in done.stdout
 
 
 def prism_command(port: int) -> list[str]:

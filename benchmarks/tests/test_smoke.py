@@ -32,7 +32,14 @@ def test_quick_run_writes_the_report_the_plot_and_the_figures(tmp_path: Path) ->
         assert all(
             k["median"]["requests"] > 0 and not k["median"]["failed"] for k in kinds.values()
         )
+        # The reads again with the response cache off: computed answers, no errors either.
+        computed = results["mock_computed"][size]["kinds"]
+        assert set(computed) == {"get", "list"}
+        assert all(
+            k["median"]["requests"] > 0 and not k["median"]["failed"] for k in computed.values()
+        )
     assert results["prism"]["kinds"]["get"]["median"]["requests"] > 0
     report = (tmp_path / "benchmarks.md").read_text()
-    assert "## Targets" in report and "| mock, 2k leads |" in report
+    assert "## Targets" in report and "| mock 2k |" in report and "| mock 2k, cache off |" in report
+    assert "throughput vs Prism, response cache off" in report
     assert (tmp_path / "benchmarks.png").stat().st_size > 10_000
