@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import uvicorn
-
-from .app import MockState, create_app
+from . import fixture_cache
 from .behaviour import Behaviour
 from .contract import DEFAULT_SPEC
 from .fixtures import DEFAULT_FIXTURES, FixtureError
+
+if TYPE_CHECKING:
+    from .app import MockState
 
 
 def banner(state: MockState, base_url: str, behaviour: Behaviour) -> str:
@@ -19,6 +22,10 @@ def banner(state: MockState, base_url: str, behaviour: Behaviour) -> str:
     width = max(len(u.token) for u in users)
     lines = [
         f"Leads API mock on {base_url}  ({len(state.store)} leads from {state.fixtures.path})",
+        f"  fixtures:    checked, kept checked in {state.fixture_cache} (--no-fixture-cache: "
+        "check at every start)"
+        if state.fixture_cache
+        else "  fixtures:    checked at every start (no cache)",
         f"  docs UI:     {base_url}/ui/    (control API: {base_url}/__mock/ui/)",
         f"  contract:    {base_url}/openapi.json",
         f"  reset:       curl -X POST {base_url}/__mock/reset",
@@ -95,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         help="check every answer against the contract (slower)",
     )
     parser.add_argument(
+        "--no-fixture-cache",
+        dest="fixture_cache",
+        action="store_false",
+        help=f"parse and check the fixtures at every start, without the cache in "
+        f"{fixture_cache.default_dir()}",
+    )
+    parser.add_argument(
         "--no-response-cache",
         dest="response_cache",
         action="store_false",
@@ -106,7 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     origins = args.cors_origin
     if origins == ["none"]:
         origins = []
+    # Start-up only makes objects that live on, and create_app collects once when it has
+    # loaded the fixtures: collections before that would scan the growing heap for nothing.
+    # Connexion is imported here, after the pause, for the same reason (a fifth of its cost).
+    gc.disable()
     try:
+        import uvicorn
+
+        from .app import create_app
+
         app = create_app(
             args.spec,
             args.fixtures,
@@ -114,10 +136,13 @@ def main(argv: list[str] | None = None) -> int:
             behaviour=behaviour,
             cors_origins=origins,
             response_cache=args.response_cache,
+            fixture_cache=fixture_cache.default_dir() if args.fixture_cache else None,
         )
     except FixtureError as exc:
         print(f"leads-mock: bad fixture: {exc}", file=sys.stderr)
         return 2
+    finally:
+        gc.enable()
     unknown = (operations or frozenset()) - set(app.state.contract.operations)
     if unknown:
         print(

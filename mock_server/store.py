@@ -50,9 +50,7 @@ class LeadStore:
             # Records are never changed in place (writers put a changed copy), so a shallow
             # copy guards the seed enough: a deep copy of 10k leads was a third of start-up.
             self._leads = {lead["id"]: lead.copy() for lead in self._seed}
-            self._index = {name: {} for name in (*self.INDEXED, self.LOCATIONS)}
-            for lead in self._leads.values():
-                self._add_to_index(lead)
+            self._index = self._indexes(list(self._leads.values()))
             self._next_id = max(self._leads, default=0) + 1
             notes = [n["id"] for lead in self._leads.values() for n in lead["notes"]]
             self._next_note_id = max(notes, default=0) + 1
@@ -127,6 +125,26 @@ class LeadStore:
                 if old is not None:
                     self._remove_from_index(old)
             self.version += 1
+
+    def _indexes(self, leads: list[LeadRecord]) -> dict[str, dict[Any, set[int]]]:
+        # One plain loop per index: adding lead by lead (`_add_to_index`) took a quarter of
+        # the start-up at 10k leads.
+        built: dict[str, dict[Any, set[int]]] = {}
+        for name in self.INDEXED:
+            index: dict[Any, set[int]] = {}
+            for lead in leads:
+                value = lead[name]  # type: ignore[literal-required]
+                if value in index:
+                    index[value].add(lead["id"])
+                else:
+                    index[value] = {lead["id"]}
+            built[name] = index
+        locations: dict[Any, set[int]] = {}
+        for lead in leads:
+            for prefix in location_prefixes(lead):
+                locations.setdefault(prefix, set()).add(lead["id"])
+        built[self.LOCATIONS] = locations
+        return built
 
     def _index_keys(self, lead: LeadRecord) -> Iterator[tuple[dict[Any, set[int]], Any]]:
         for name in self.INDEXED:

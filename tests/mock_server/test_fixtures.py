@@ -13,7 +13,7 @@ import pytest
 
 from mock_server import create_app
 from mock_server.contract import Contract
-from mock_server.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
+from mock_server.fixtures import DEFAULT_FIXTURES, FixtureError, _leads_validator, load_fixtures
 
 from .conftest import raw_fixture
 
@@ -80,6 +80,9 @@ def _set_in(index: int, outer: str, key: str, value: Any) -> Callable[[Records],
 
 
 # Lead 1 (index 0) has source socialMedia; user 2 is at index 1 of users.json.
+_LAST = len(raw_fixture("leads.json")) - 1
+
+
 @pytest.mark.parametrize(
     ("name", "change", "names"),
     [
@@ -103,6 +106,17 @@ def _set_in(index: int, outer: str, key: str, value: Any) -> Callable[[Records],
             ["[0]", "id 1", "created_at", "yesterday"],
         ),
         ("leads.json", _set(0, "fields", {"99": "x"}), ["[0]", "id 1", "fields/99"]),
+        (
+            "leads.json",
+            lambda records: records[0]["notes"][0].__delitem__("body"),
+            ["[0]", "id 1", "notes[0]", "body"],
+        ),
+        (
+            "leads.json",
+            lambda records: records[-1].__setitem__("notes", [{"id": 1, "body": "x"}]),
+            [f"[{_LAST}]", "notes[0]", "created_at"],
+        ),
+        ("leads.json", _set(_LAST, "status", "sold"), [f"[{_LAST}]", "field status", "sold"]),
         ("leads.json", lambda records: records.__setitem__(0, 42), ["[0]", "object"]),
         ("users.json", _drop(1, "token"), ["[1]", "id 2", "field token"]),
         ("users.json", _set(1, "rights", ["lead.fly"]), ["[1]", "id 2", "field rights"]),
@@ -129,6 +143,21 @@ def test_a_broken_fixture_is_named_by_file_record_and_field(
     assert str(folder / name) in message
     for part in names:
         assert part in message, (part, message)
+
+
+def test_the_whole_array_check_passes_the_default_leads(contract: Contract) -> None:
+    # Otherwise every start falls back to the slower record-by-record check.
+    assert _leads_validator(contract).is_valid(raw_fixture("leads.json"))
+
+
+def test_leads_without_notes_load(tmp_path: Path, contract: Contract) -> None:
+    def strip(records: Records) -> None:
+        records[0]["notes"] = None
+        records[1]["notes"] = []
+        del records[2]["notes"]
+
+    loaded = load_fixtures(_broken(tmp_path, "leads.json", strip), contract)
+    assert [lead["notes"] for lead in loaded.leads[:3]] == [[], [], []]
 
 
 def test_a_file_that_is_not_json(tmp_path: Path, contract: Contract) -> None:
