@@ -200,7 +200,10 @@ def render(results: Mapping[str, Any], plot_name: str | None, notes: str | None 
         "Cold start: from spawning the process to the first `200` of `GET /leads/1` with the "
         "admin token (polled every 10 ms). Memory: VmRSS of the server process from "
         "`/proc/<pid>/status` when ready, after the warm-up and after all the load (the "
-        "created leads are then in the store), and its peak (VmHWM).",
+        "created leads are then in the store), and its peak (VmHWM). The mock keeps the "
+        "checked fixture set in its fixture cache (`~/.cache/leads-mock`) for the next start: "
+        "a size's first start ever is a cache miss (the range's top), the others hits; the "
+        "*cache off* rows are one start each, after them.",
         "",
     ]
     cold_rows = []
