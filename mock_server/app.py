@@ -37,6 +37,7 @@ from .behaviour import (
 )
 from .cache import ResponseCache, ResponseCacheMiddleware, read_paths
 from .contract import DEFAULT_SPEC, Contract
+from .fastpath import FastReadMiddleware
 from .fixtures import DEFAULT_FIXTURES, FixtureSet, load_fixtures, parse_leads, to_fixture
 from .framework import MockApp, fast_jsonifier
 from .handlers import LeadHandlers
@@ -219,9 +220,10 @@ def create_app(
     validators = {**VALIDATOR_MAP, "parameter": parameter_validator}
     body_validators = {**VALIDATOR_MAP["body"], "*/*json": body_validator}
     validators["body"] = type(VALIDATOR_MAP["body"])(body_validators)
+    jsonifier = fast_jsonifier()
     app = MockApp(
         __name__,
-        jsonifier=fast_jsonifier(),
+        jsonifier=jsonifier,
         validator_map=validators,
         security_map={"bearer": _bearer_handler(state)},
         uri_parser_class=BracketQueryParser,
@@ -272,6 +274,13 @@ def create_app(
             cache=ResponseCache(),
             paths=read_paths(reads),
             version=state.data_version,
+        )
+    if not validate_responses and not behaviour.active:
+        app.add_middleware(
+            FastReadMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            state=state,
+            dumps=jsonifier.dumps,
         )
     app.add_middleware(
         BehaviourMiddleware,

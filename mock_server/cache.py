@@ -109,15 +109,18 @@ def request_key(scope: Scope, paths: re.Pattern[str]) -> Key | None:
         return None
     keyed = []
     for name, value in scope["headers"]:
-        if name in _IGNORED or name.startswith(b"sec-"):
-            continue
         if name in _KEYED:
             keyed.append((name, value))
-        elif name == b"content-length" and value.strip() == b"0":
-            continue
-        else:  # Prefer, Content-Type, a body, or a header nobody told us about
+        elif not ignored_header(name, value):  # Prefer, Content-Type, a body, the unknown
             return None
     return scope["path"], scope.get("query_string", b""), tuple(sorted(keyed))
+
+
+def ignored_header(name: bytes, value: bytes) -> bool:
+    """Whether a request header cannot change the answer to a read."""
+    if name in _IGNORED or name.startswith(b"sec-"):
+        return True
+    return name == b"content-length" and value.strip() == b"0"
 
 
 class ResponseCacheMiddleware:
