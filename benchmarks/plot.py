@@ -39,6 +39,16 @@ def write(results: Mapping[str, Any], path: Path) -> None:
             if k.name in mock[n]["kinds"]
         ]
         thr.bar(xs, ys, width, color=shade[n], label=f"mock, {size_label(int(n))} leads")
+    # The reads with the response cache off, as markers on their size's bar.
+    computed = results.get("mock_computed", {})
+    marked = False
+    for i, n in enumerate(sizes):
+        for j, k in enumerate(kinds):
+            med = computed.get(n, {}).get("kinds", {}).get(k.name, {}).get("median")
+            if med and med["rps"]:
+                label = None if marked else "mock, response cache off"
+                thr.plot([j + i * width], [med["rps"]], "kx", ms=7, label=label)
+                marked = True
     pk = prism.get("kinds", {})
     xs = [j + len(sizes) * width for j, k in enumerate(kinds) if k.name in pk]
     ys = [pk[k.name]["median"]["rps"] for k in kinds if k.name in pk]
@@ -98,6 +108,11 @@ def write(results: Mapping[str, Any], path: Path) -> None:
         ys = [mock[n].get("sequential", {}).get(kind, {}).get("median_ms") for n in sizes]
         if all(y is not None for y in ys):
             seq.plot(ns, ys, style, label=f"mock, {load.KIND_BY_NAME[kind].label}")
+        off = [
+            computed.get(n, {}).get("sequential", {}).get(kind, {}).get("median_ms") for n in sizes
+        ]
+        if computed and all(y is not None for y in off):
+            seq.plot(ns, off, style, alpha=0.5, label=f"cache off, {load.KIND_BY_NAME[kind].label}")
         pseq = prism.get("sequential", {}).get(kind)
         if pseq:
             seq.axhline(pseq["median_ms"], ls=":", color="grey")

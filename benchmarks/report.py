@@ -202,8 +202,7 @@ def render(results: Mapping[str, Any], plot_name: str | None, notes: str | None 
         "`/proc/<pid>/status` when ready, after the warm-up and after all the load (the "
         "created leads are then in the store), and its peak (VmHWM). The mock keeps the "
         "checked fixture set in its fixture cache (`~/.cache/leads-mock`) for the next start: "
-        "a size's first start ever is a cache miss (the range's top), the others hits; the "
-        "*cache off* rows are one start each, after them.",
+        "a size's first start ever is a cache miss (the range's top), the others are hits.",
         "",
     ]
     cold_rows = []
