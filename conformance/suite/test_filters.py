@@ -23,6 +23,10 @@ from conformance.settings import CONTRACT_KEY, Settings
 from conformance.wire import list_query
 
 Lead = Mapping[str, Any]
+_CHANNEL_OF_SOURCE = (
+    "GET /leads filters[channel]: with `source` also given, the channel must belong to that "
+    "source, or the request is refused (422: valid in form, impossible in meaning)"
+)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -74,9 +78,8 @@ def check_filters(
             exchange = api.client.get("/leads", list_query(filters, per_page=100))
             checks.refusal_is_problem(
                 exchange,
-                400,
-                "GET /leads filters[channel]: with `source` also given, the channel must belong "
-                "to that source, or the request is refused (400)",
+                422,
+                _CHANNEL_OF_SOURCE,
             )
             return
         before = _today()
@@ -198,6 +201,16 @@ def test_unknown_filter_is_refused(api: LeadsApi) -> None:
         400,
         "GET /leads: LeadFilters has additionalProperties false; unknown filters are 400 (D-27)",
     )
+
+
+def test_a_channel_of_another_source_is_refused(api: LeadsApi, contract: Contract) -> None:
+    """D-5: a channel belongs to one source; asked together with another source, the filters
+    are refused rather than answered with an empty list."""
+    table = sorted(contract.channels_by_source.items())
+    source, own = table[0]
+    channel = next(c for s, channels in table if s != source for c in channels if c not in own)
+    exchange = api.client.get("/leads", list_query({"source": source, "channel": channel}))
+    checks.refusal_is_problem(exchange, 422, _CHANNEL_OF_SOURCE)
 
 
 @pytest.mark.parametrize("interval", ["tomorrow", "this_week"])
