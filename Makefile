@@ -51,7 +51,7 @@ $(BIN)/.bench-installed: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-bench: $(BIN)/.bench-installed ## Benchmark the mock against Prism at 1k/10k/100k leads (needs wrk); rewrites docs/benchmarks.md (~30 min)
+bench: $(BIN)/.bench-installed ## Benchmark the mock against Prism at 1k/10k/100k leads (needs wrk); rewrites docs/benchmarks.md (~20 min)
 	bash -c 'source scripts/node-deps.sh && ensure_node_deps'
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
