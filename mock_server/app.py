@@ -281,6 +281,7 @@ def create_app(
             position=MiddlewarePosition.BEFORE_EXCEPTION,
             state=state,
             dumps=jsonifier.dumps,
+            template=contract.operations["get_lead"][1],
         )
     app.add_middleware(
         BehaviourMiddleware,

@@ -29,17 +29,21 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("mock_server")
 # Leading zeros or a sign are the full path's to decide (they address the same lead there).
-_PATH = re.compile(r"/leads/([1-9][0-9]{0,17})")
+_ID = "([1-9][0-9]{0,17})"
 _EXPAND = {b"true": True, b"false": False}
 _ACCEPTED = (b"*/*", b"application/json")
 _BEARER = b"Bearer "
 
 
 class FastReadMiddleware:
-    def __init__(self, app: ASGIApp, state: MockState, dumps: Callable[[Any], str]) -> None:
+    def __init__(
+        self, app: ASGIApp, state: MockState, dumps: Callable[[Any], str], template: str
+    ) -> None:
+        """`template`: the contract's path of the get-by-id operation, `/leads/{id}`."""
         self.app = app
         self.state = state
         self.dumps = dumps
+        self.path = re.compile(re.sub(r"\\\{[^}]+\\\}", _ID, re.escape(template)))
         self.served = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,7 +67,7 @@ class FastReadMiddleware:
         """The answer's body, or None for "take the full path"."""
         if scope["method"] != "GET" or scope.get("query_string"):
             return None
-        match = _PATH.fullmatch(scope["path"])
+        match = self.path.fullmatch(scope["path"])
         if match is None:
             return None
         token: bytes | None = None
