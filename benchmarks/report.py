@@ -272,6 +272,9 @@ def render(results: Mapping[str, Any], plot_name: str | None, notes: str | None 
             f"Before: `{baseline['path']}` ({baseline['started']}; code: {baseline.get('source')};"
             f" load average during that run: {baseline.get('load_during')}). After: this run.",
             "",
+            "The code before had no response cache: the *cache off* rows compare computed "
+            "answers with computed answers; the other read rows compare with cache hits.",
+            "",
         ]
         out += _table(["figure", "before", "after", "change"], baseline["rows"])
         out += [""]
