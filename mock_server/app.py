@@ -1,8 +1,10 @@
 """`create_app`: a Connexion app over the contract that owns its state.
 
-Request path: request log -> CORS -> body limit -> routing -> security (bearer token ->
-user) -> validation (every invalid field) -> Prefer/latency/faults -> handler -> service ->
-response (validated against the contract when asked, as the tests do).
+Request path: request log -> CORS -> body limit -> cache of read answers (`cache.py`) ->
+fast path of a plain get-by-id (`fastpath.py`) -> routing -> security (bearer token -> user)
+-> validation (every invalid field) -> Prefer/latency/faults -> handler -> service ->
+response (validated against the contract when asked, as the tests do). The cache and the
+fast path answer only what the rest of the path would answer the same way.
 """
 
 from __future__ import annotations
