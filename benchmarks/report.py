@@ -17,7 +17,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-def _num(value: float | None, digits: int = 3) -> str:
+def number(value: float | None, digits: int = 3) -> str:
     if value is None:
         return "—"
     if value >= 100:
@@ -40,7 +40,7 @@ def _errors(median: Mapping[str, Any]) -> str:
 
 def _latency_row(server: str, label: str, med: Mapping[str, Any]) -> list[str]:
     figures_ = (med["p50_ms"], med["p95_ms"], med["p99_ms"], med["rps"])
-    return [server, label, *map(_num, figures_), str(med["requests"]), _errors(med)]
+    return [server, label, *map(number, figures_), str(med["requests"]), _errors(med)]
 
 
 def render(results: Mapping[str, Any], plot_name: str | None, notes: str | None = None) -> str:
@@ -110,7 +110,7 @@ def render(results: Mapping[str, Any], plot_name: str | None, notes: str | None 
         rows.append(
             [name]
             + [
-                _num(data["kinds"][k.name]["median"]["rps"]) if k.name in data["kinds"] else "—"
+                number(data["kinds"][k.name]["median"]["rps"]) if k.name in data["kinds"] else "—"
                 for k in kinds
             ]
         )
@@ -118,7 +118,7 @@ def render(results: Mapping[str, Any], plot_name: str | None, notes: str | None 
         rows.append(
             ["Prism"]
             + [
-                _num(pk[k.name]["median"]["rps"]) if k.name in pk else "n/a (stateless)"
+                number(pk[k.name]["median"]["rps"]) if k.name in pk else "n/a (stateless)"
                 for k in kinds
             ]
         )
@@ -186,7 +186,7 @@ def render(results: Mapping[str, Any], plot_name: str | None, notes: str | None 
             seq_rows.append(
                 [name]
                 + [
-                    f"{_num(seq[k]['median_ms'])} (p95 {_num(seq[k]['p95_ms'])})"
+                    f"{number(seq[k]['median_ms'])} (p95 {number(seq[k]['p95_ms'])})"
                     if k in seq
                     else "—"
                     for k in ("list", "get")

@@ -261,7 +261,9 @@ def _baseline_rows(before: dict[str, Any], after: dict[str, Any]) -> list[list[s
         if old is None or new is None or not old:
             return
         suffix = f" {unit}" if unit else ""
-        rows.append([label, _figure(old) + suffix, _figure(new) + suffix, f"x{new / old:.3g}"])
+        rows.append(
+            [label, report.number(old) + suffix, report.number(new) + suffix, f"x{new / old:.3g}"]
+        )
 
     # The code before had no response cache: its reads compare with the computed ones too.
     for size, data in after.get("mock_computed", {}).items():
@@ -315,10 +317,6 @@ def _baseline_rows(before: dict[str, Any], after: dict[str, Any]) -> list[list[s
             "MiB",
         )
     return rows
-
-
-def _figure(value: float) -> str:
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def _write(results: dict[str, Any], args: argparse.Namespace, run_dir: Path | None) -> None:

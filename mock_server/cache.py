@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .contract import path_pattern
+
 # Headers that cannot change an answer of the Leads API: transport, browser metadata, and
 # CORS (`Origin`: the CORS middleware outside the cache adds its headers to every answer).
 _IGNORED = frozenset(
@@ -99,8 +101,7 @@ class ResponseCache:
 
 def read_paths(templates: Iterable[str]) -> re.Pattern[str]:
     """One pattern for the paths of the read operations: `/leads/{id}` -> `/leads/[^/]+`."""
-    patterns = [re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(t)) for t in templates]
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    return re.compile("|".join(f"(?:{path_pattern(t)})" for t in templates))
 
 
 def request_key(scope: Scope, paths: re.Pattern[str]) -> Key | None:

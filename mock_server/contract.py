@@ -101,8 +101,7 @@ class Contract:
         """The methods the contract documents for a concrete path (for a 405's `Allow`)."""
         allowed: list[str] = []
         for template, item in self.document["paths"].items():
-            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
-            if re.fullmatch(pattern, path):
+            if re.fullmatch(path_pattern(template), path):
                 allowed += [m.upper() for m in item if m != "parameters"]
         return sorted(set(allowed))
 
@@ -151,6 +150,12 @@ class Contract:
             self.resolve({"$ref": f"#/components/schemas/{schema}"}), self
         )
         return plain
+
+
+def path_pattern(template: str, segment: str = "[^/]+") -> str:
+    """A regular expression for the concrete paths of a template: each `{name}` becomes
+    `segment` (`/leads/{id}` -> `/leads/[^/]+`)."""
+    return re.sub(r"\\\{[^}]+\\\}", segment, re.escape(template))
 
 
 def _plain_json_schema(node: Any, contract: Contract) -> Any:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .cache import ignored_header
+from .contract import path_pattern
 from .problems import ApiError
 from .rights import Principal
 
@@ -43,7 +44,7 @@ class FastReadMiddleware:
         self.app = app
         self.state = state
         self.dumps = dumps
-        self.path = re.compile(re.sub(r"\\\{[^}]+\\\}", _ID, re.escape(template)))
+        self.path = re.compile(path_pattern(template, _ID))
         self.served = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

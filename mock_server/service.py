@@ -92,7 +92,7 @@ class LeadService:
                 self.reference,
                 self.contract.channel_belongs,
                 self.clock().date(),
-                decided=narrowed.keys(),
+                decided=frozenset(narrowed),
             )
         except FilterError as exc:
             errors = [field_error("query", exc.name, str(exc))]

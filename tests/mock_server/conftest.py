@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 import yaml
@@ -22,6 +22,7 @@ from mock_server.store import LeadStore
 if TYPE_CHECKING:
     from starlette.testclient import TestClient
 
+T = TypeVar("T")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 EXPAND = {"X-MyCRM-Expand-Data": "true"}
 
@@ -97,6 +98,16 @@ def app(_shared_app: AsyncApp, clock: FixedClock) -> AsyncApp:
 @pytest.fixture
 def client(app: AsyncApp) -> TestClient:
     return app.test_client()
+
+
+def layer_of(app: AsyncApp, kind: type[T]) -> T | None:
+    """The app's middleware of that class, or None when the app was built without it."""
+    if app.middleware.middleware_stack is None:  # Connexion builds it on the first request
+        app.test_client().get("/__mock/health")
+    for layer in app.middleware.middleware_stack or ():
+        if isinstance(layer, kind):
+            return layer
+    return None
 
 
 def auth(token: str = "admin-token") -> dict[str, str]:

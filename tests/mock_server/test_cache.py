@@ -20,7 +20,7 @@ from mock_server.cache import (
     request_key,
 )
 
-from .conftest import EXPAND, FixedClock, auth, lead_write, leads_of
+from .conftest import EXPAND, FixedClock, auth, layer_of, lead_write, leads_of
 
 LIST = "/leads?filters[status]=prospect&sort=created&sort_order=DESC&per_page=5"
 PATHS = read_paths(["/leads", "/leads/{id}"])
@@ -32,12 +32,8 @@ def _scope(path: str = "/leads/1", method: str = "GET", **headers: str) -> dict[
 
 
 def _cache_of(app: AsyncApp) -> ResponseCache | None:
-    if app.middleware.middleware_stack is None:  # Connexion builds it on the first request
-        app.test_client().get("/__mock/health")
-    for layer in app.middleware.middleware_stack or ():
-        if isinstance(layer, ResponseCacheMiddleware):
-            return layer.cache
-    return None
+    layer = layer_of(app, ResponseCacheMiddleware)
+    return layer.cache if layer is not None else None
 
 
 # The key

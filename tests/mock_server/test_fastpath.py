@@ -12,16 +12,11 @@ from mock_server import create_app
 from mock_server.behaviour import Behaviour
 from mock_server.fastpath import FastReadMiddleware
 
-from .conftest import FixedClock, leads_of
+from .conftest import FixedClock, layer_of, leads_of
 
 
 def _fast_path(app: AsyncApp) -> FastReadMiddleware | None:
-    if app.middleware.middleware_stack is None:  # Connexion builds it on the first request
-        app.test_client().get("/__mock/health")
-    for layer in app.middleware.middleware_stack or ():
-        if isinstance(layer, FastReadMiddleware):
-            return layer
-    return None
+    return layer_of(app, FastReadMiddleware)
 
 
 _TOKENS = ["admin-token", "agent-token", "reader-token", "norights-token", "nobody", ""]
