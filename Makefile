@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 BENCH_ARGS ?=
 
-.PHONY: help install lint lint-spec types test mutants fuzz bench profile mock conformance reset clean
+.PHONY: help install lint lint-spec types test mutants fuzz bench bench-smoke profile mock conformance reset clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ lint: install lint-spec ## Validate and lint the contract (Spectral, Redocly), l
 	$(BIN)/mypy
 
 lint-spec: install ## Validate the contract, then lint it with Spectral and Redocly (npm)
-	$(BIN)/openapi-spec-validator openapi/leads.yaml mock_server/control.yaml
+	$(BIN)/openapi-spec-validator openapi/leads.yaml mock_server/http/control.yaml
 	bash scripts/lint-spec.sh
 
 types: ## Generate TypeScript types from the contract and type-check a usage file (npm)
@@ -54,6 +54,10 @@ $(BIN)/.bench-installed: $(BIN)/.installed
 bench: $(BIN)/.bench-installed ## Benchmark the mock against Prism at 1k/10k/100k leads (needs wrk); rewrites docs/benchmarks.md (~20 min)
 	bash -c 'source scripts/node-deps.sh && ensure_node_deps'
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+bench-smoke: $(BIN)/.bench-installed ## The whole benchmark harness on a tiny budget, as a test (needs wrk; ~1 min)
+	bash -c 'source scripts/node-deps.sh && ensure_node_deps'
+	LEADS_BENCH_SMOKE=1 $(BIN)/pytest -n 0 tests/benchmarks/test_run.py
 
 profile: $(BIN)/.bench-installed ## Where the mock's time goes (py-spy); writes benchmarks/.profiles/summary.md (~10 min)
 	$(BIN)/python -m benchmarks.profile $(BENCH_ARGS)

@@ -38,7 +38,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import buckets, datasets, load, servers
+from .measure import buckets, datasets, load, servers
 
 PROFILES = Path(__file__).resolve().parent / ".profiles"
 PY_SPY = Path(sys.executable).parent / "py-spy"
@@ -156,12 +156,12 @@ def _child_start_stages(folder: str) -> Run:
     started = time.perf_counter()
     import uvicorn  # noqa: F401
 
-    from mock_server.app import create_app
-    from mock_server.contract import Contract
-    from mock_server.fixtures import load_fixtures
-    from mock_server.store import LeadStore
+    from mock_server.api.store import LeadStore
+    from mock_server.data.contract import Contract
+    from mock_server.data.fixtures import load_fixtures
+    from mock_server.http.app import create_app
 
-    stages["imports (mock_server.app, uvicorn)"] = time.perf_counter() - started
+    stages["imports (mock_server.http.app, uvicorn)"] = time.perf_counter() - started
     path = Path(folder) / "leads.json"
     mark = time.perf_counter()
     text = path.read_text(encoding="utf-8")
@@ -202,13 +202,13 @@ def start_stages(size: int, out: Path) -> Run:
         cwd=servers.SOURCE.path, env=env, check=True, timeout=1800,
     )  # fmt: skip
     stages: dict[str, float] = json.loads((out / "start-stages.json").read_text())
-    total = stages["imports (mock_server.app, uvicorn)"] + stages["create_app, whole"]
+    total = stages["imports (mock_server.http.app, uvicorn)"] + stages["create_app, whole"]
     _log(f"  start-up stages at {size}: imports + create_app {total:.1f} s")
     return {"size": size, "stages": stages}
 
 
 def _child_create_app(folder: str) -> None:
-    from mock_server.app import create_app
+    from mock_server.http.app import create_app
 
     create_app(fixtures=Path(folder))
 
@@ -232,15 +232,15 @@ def cprofile_create_app(size: int, out: Path) -> Run:
 
 
 _START_UP = (
-    ("create_app", "mock_server/app.py"),
-    ("__init__", "mock_server/contract.py"),
-    ("load_fixtures", "mock_server/fixtures.py"),
-    ("_read", "mock_server/fixtures.py"),
-    ("parse_leads", "mock_server/fixtures.py"),
-    ("_check", "mock_server/fixtures.py"),
-    ("lead_rule_errors", "mock_server/validation.py"),
-    ("build_record", "mock_server/service.py"),
-    ("__init__", "mock_server/store.py"),
+    ("create_app", "mock_server/http/app.py"),
+    ("__init__", "mock_server/data/contract.py"),
+    ("load_fixtures", "mock_server/data/fixtures.py"),
+    ("_read", "mock_server/data/fixtures.py"),
+    ("parse_leads", "mock_server/data/fixtures.py"),
+    ("_check", "mock_server/data/fixtures.py"),
+    ("lead_rule_errors", "mock_server/api/validation.py"),
+    ("build_record", "mock_server/api/service.py"),
+    ("__init__", "mock_server/api/store.py"),
     ("deepcopy", "copy.py"),
     ("add_api", "connexion/middleware/main.py"),
     ("safe_load", "yaml/__init__.py"),
@@ -270,7 +270,7 @@ def _pstats_text(prof: Path, limit: int) -> str:
 def import_times() -> Run:
     """`python -X importtime`: own import time (ms) summed per top-level package."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import mock_server.app, uvicorn"],
+        [sys.executable, "-X", "importtime", "-c", "import mock_server.http.app, uvicorn"],
         cwd=servers.SOURCE.path, capture_output=True, text=True, timeout=300, check=True,
     )  # fmt: skip
     totals: dict[str, float] = {}
@@ -289,11 +289,11 @@ def import_times() -> Run:
 
 def plain_list(size: int, out: Path, repeat: int = 5) -> Run:
     """The stages of `list_leads` timed one by one on the service's own data, no HTTP."""
-    from mock_server.app import create_app
-    from mock_server.filters import compile_filters
-    from mock_server.listing import page_of, sort_leads
-    from mock_server.rights import Principal
-    from mock_server.service import ListQuery
+    from mock_server.api.filters import compile_filters
+    from mock_server.api.listing import page_of, sort_leads
+    from mock_server.api.rights import Principal
+    from mock_server.api.service import ListQuery
+    from mock_server.http.app import create_app
 
     folder, _ = datasets.ensure(size)
     app = create_app(fixtures=folder)
@@ -302,7 +302,7 @@ def plain_list(size: int, out: Path, repeat: int = 5) -> Run:
     admin = state.fixtures.reference.tokens[load.TOKEN]
     who = Principal(user_id=admin.id, rights=admin.rights)
     query = ListQuery(**_PLAIN_LIST)  # type: ignore[arg-type]
-    rights = service.contract.rights["list_leads"]
+    rights = service.terms.rights["list_leads"]
     stages: dict[str, list[float]] = {}
 
     def timed(name: str, func: Callable[[], Any]) -> Any:
@@ -316,7 +316,7 @@ def plain_list(size: int, out: Path, repeat: int = 5) -> Run:
         timed("whole list_leads (service)", lambda: service.list_leads(who, query, expand=False))
         every = timed("store.all() (copy of the list)", service.store.all)
         keep = compile_filters(
-            query.filters, service.reference, service.contract.channel_belongs,
+            query.filters, service.reference, service.terms.channel_belongs,
             service.clock().date(),
         )  # fmt: skip
         visible = timed(
@@ -384,7 +384,7 @@ def gc_pauses(size: int, gets: int, creates: int, concurrency: int) -> Run:
     then run in the thread pool, as under wrk), with the collector's pauses timed."""
     import httpx
 
-    from mock_server.app import create_app
+    from mock_server.http.app import create_app
 
     folder, _ = datasets.ensure(size)
     app = create_app(fixtures=folder)

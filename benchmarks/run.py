@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import datasets, figures, load, machine, plot, report, servers, suite_timing
+from .measure import datasets, load, machine, servers, suite_timing
+from .results import figures, plot, report
 
 ROOT = servers.ROOT
 RESULTS = Path(__file__).resolve().parent / ".results"

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from . import model, oracle
-from .client import Exchange
-from .contract import Contract
-from .wire import wire_names
+from .http.client import Exchange
+from .http.wire import wire_names
+from .oracle import lists, writes
+from .oracle.contract import Contract
 
 Lead = Mapping[str, Any]
 
@@ -122,7 +122,7 @@ def filtered_leads_match_filter(
 ) -> None:
     """Soundness: every lead a filtered list returns satisfies every filter given."""
     for lead in leads:
-        mismatches = oracle.filter_mismatches(lead, filters, today)
+        mismatches = lists.filter_mismatches(lead, filters, today)
         if mismatches:
             first = mismatches[0]
             exchange = _page_holding(exchanges, lead["id"])
@@ -147,7 +147,7 @@ def filtered_leads_include_every_match(
     missing = [
         lead
         for lead in own_leads
-        if lead["id"] not in returned_ids and oracle.matches(lead, filters, today)
+        if lead["id"] not in returned_ids and lists.matches(lead, filters, today)
     ]
     if missing:
         described = "; ".join(
@@ -163,14 +163,14 @@ def filtered_leads_include_every_match(
 
 
 def sorted_leads_follow_sort_key(
-    sorts: oracle.SortOracle,
+    sorts: lists.SortOracle,
     exchanges: Sequence[Exchange],
     leads: Sequence[Lead],
     key: str,
     sort_order: str,
 ) -> None:
     """Consecutive leads are in the order of the key (missing values last, ties by id)."""
-    descending = oracle.is_descending(sort_order)
+    descending = lists.is_descending(sort_order)
     for before, after in itertools.pairwise(leads):
         if sorts.compare(before, after, key, descending) > 0:
             raise ContractViolation(
@@ -184,14 +184,14 @@ def sorted_leads_follow_sort_key(
 
 
 def sorted_leads_equal_oracle_order(
-    sorts: oracle.SortOracle,
+    sorts: lists.SortOracle,
     exchanges: Sequence[Exchange],
     leads: Sequence[Lead],
     key: str,
     sort_order: str,
 ) -> None:
     """The whole answer is exactly the oracle's order of the same leads."""
-    expected = [lead["id"] for lead in sorts.sort(leads, key, oracle.is_descending(sort_order))]
+    expected = [lead["id"] for lead in sorts.sort(leads, key, lists.is_descending(sort_order))]
     received = [lead["id"] for lead in leads]
     if expected != received:
         sorted_leads_follow_sort_key(sorts, exchanges, leads, key, sort_order)
@@ -285,7 +285,7 @@ def lead_matches_model(
     with_notes: bool,
 ) -> None:
     """The lead answered is the lead the writes made (`exchanges`: the read, then the writes)."""
-    diffs = model.differences(expected, model.comparable(lead, with_notes=with_notes))
+    diffs = writes.differences(expected, writes.comparable(lead, with_notes=with_notes))
     if diffs:
         raise ContractViolation(
             clause, exchanges, "the lead as written", f"lead {lead.get('id')}: " + _listing(diffs)
@@ -336,7 +336,7 @@ def refused_request_changes_nothing(
 def patch_takes_effect(
     exchanges: Sequence[Exchange], after: Lead, expected: Mapping[str, Any], clause: str
 ) -> None:
-    received = model.comparable(after, with_notes=False)
+    received = writes.comparable(after, with_notes=False)
     diffs = [
         f"{name}: expected {value!r}, received {received.get(name)!r}"
         for name, value in expected.items()
@@ -381,8 +381,8 @@ def timestamps_are_consistent(
     exchange: Exchange, before: Lead | None, after: Lead, clause: str
 ) -> None:
     """`created_at` never changes, `updated_at` never goes back and is not before creation."""
-    created = oracle.parse_instant(after["created_at"])
-    updated = oracle.parse_instant(after["updated_at"])
+    created = lists.parse_instant(after["created_at"])
+    updated = lists.parse_instant(after["updated_at"])
     problems = []
     if updated < created:
         problems.append(f"updated_at {after['updated_at']} before created_at {after['created_at']}")
@@ -391,7 +391,7 @@ def timestamps_are_consistent(
             problems.append(
                 f"created_at changed from {before['created_at']} to {after['created_at']}"
             )
-        if updated < oracle.parse_instant(before["updated_at"]):
+        if updated < lists.parse_instant(before["updated_at"]):
             problems.append(
                 f"updated_at went back from {before['updated_at']} to {after['updated_at']}"
             )

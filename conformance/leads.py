@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import checks
-from .client import ApiClient, Exchange
-from .wire import list_query
+from .http.client import ApiClient, Exchange
+from .http.wire import list_query
 
 Lead = Mapping[str, Any]
 EXPAND = {"X-MyCRM-Expand-Data": "true"}

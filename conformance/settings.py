@@ -14,7 +14,7 @@ import pytest
 if TYPE_CHECKING:
     from hypothesis import Phase
 
-from .contract import DEFAULT_SPEC_PATH, Contract
+from .oracle.contract import DEFAULT_SPEC_PATH, Contract
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 

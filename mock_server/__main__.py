@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import fixture_cache
-from .behaviour import Behaviour
-from .contract import DEFAULT_SPEC
-from .fixtures import DEFAULT_FIXTURES, FixtureError
+from .data import fixture_cache
+from .data.contract import DEFAULT_SPEC
+from .data.fixtures import DEFAULT_FIXTURES, FixtureError
+from .http.behaviour import Behaviour
 
 if TYPE_CHECKING:
-    from .app import MockState
+    from .http.state import MockState
 
 
 def banner(state: MockState, base_url: str, behaviour: Behaviour) -> str:
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import uvicorn
 
-        from .app import create_app
+        from .http.app import create_app
 
         app = create_app(
             args.spec,

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.client import ApiClient, Credentials
-from conformance.contract import Contract
-from conformance.factory import LeadFactory, ReferenceData
+from conformance.http.client import ApiClient, Credentials
+from conformance.inputs.factory import LeadFactory, ReferenceData
 from conformance.leads import CreatedLeads, LeadsApi
+from conformance.oracle.contract import Contract
 from conformance.parallel import (
     LOCK_DIR_INPUT,
     ServerLock,

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from conformance import checks, model
-from conformance.factory import LeadFactory
+from conformance import checks
+from conformance.inputs.factory import LeadFactory
 from conformance.leads import EXPAND, LeadsApi
+from conformance.oracle import writes
 
 NewLead = Callable[..., dict[str, Any]]
 CLAUSE = "X-MyCRM-Expand-Data (D-6): `true` turns `user` into the full User and adds `notes`"
@@ -38,8 +39,8 @@ def test_notes_written_are_the_notes_expanded(
     checks.lead_matches_model(
         [exchange],
         expanded,
-        model.expected_lead(
-            body["lead"], user=lead["user"]["id"], notes=model.note_bodies(body["lead"])
+        writes.expected_lead(
+            body["lead"], user=lead["user"]["id"], notes=writes.note_bodies(body["lead"])
         ),
         "POST /leads then GET /leads/{id} expanded: `notes` holds the notes written",
         with_notes=True,

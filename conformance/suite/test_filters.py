@@ -16,11 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from conformance import checks, oracle, strategies
-from conformance.contract import Contract
+from conformance import checks
+from conformance.http.wire import list_query
+from conformance.inputs import strategies
 from conformance.leads import LeadsApi
+from conformance.oracle import lists
+from conformance.oracle.contract import Contract
 from conformance.settings import CONTRACT_KEY, Settings
-from conformance.wire import list_query
 
 Lead = Mapping[str, Any]
 _CHANNEL_OF_SOURCE = (
@@ -93,7 +95,7 @@ def check_filters(
         if listing.complete:
             for exchange in listing.exchanges:
                 checks.count_is_total(exchange, len(listing.leads), " (filtered, every page)")
-        if not oracle.decidable(filters):
+        if not lists.decidable(filters):
             # `property_fields` depends on properties' custom fields, which this API does not
             # expose: only soundness's observable part (the lead selected a property) is checked.
             return
@@ -186,7 +188,7 @@ def test_filters_keep_the_suites_own_leads(
     def run(lead: dict[str, Any], data: st.DataObject) -> None:
         own = strategies.filter_values(contract, [lead])
         chosen = data.draw(strategies.filters(own, most=4))
-        if not oracle.matches(lead, chosen, _today()):
+        if not lists.matches(lead, chosen, _today()):
             return  # e.g. a date range drawn around the value but missing it
         check_filters(chosen)
 

@@ -26,12 +26,13 @@ from hypothesis.stateful import (
 )
 from schemathesis.config import SchemathesisConfig
 
-from conformance import checks, model
-from conformance.client import ApiClient, Exchange
-from conformance.contract import Contract
-from conformance.factory import LeadFactory
+from conformance import checks
+from conformance.http.client import ApiClient, Exchange
+from conformance.inputs.factory import LeadFactory
+from conformance.inputs.guard import CaseGuard
 from conformance.leads import LeadsApi
-from conformance.safety import CaseGuard
+from conformance.oracle import writes
+from conformance.oracle.contract import Contract
 from conformance.settings import Settings
 
 ABSENT_ID = 987_654_321
@@ -54,8 +55,8 @@ def test_scripted_lifecycle(
     body = factory.body(rnd)
     created, lead = api.create(body)
     admin = lead["user"]["id"]
-    notes = model.note_bodies(body["lead"])
-    expected = model.expected_lead(body["lead"], user=admin, notes=notes)
+    notes = writes.note_bodies(body["lead"])
+    expected = writes.expected_lead(body["lead"], user=admin, notes=notes)
     clause = "POST /leads: creates the lead as sent, assigned to the caller without `user` (D-14)"
     checks.lead_matches_model(
         [created], lead, {**expected, "notes": None}, clause, with_notes=False
@@ -78,7 +79,7 @@ def test_scripted_lifecycle(
     replacement["lead"].pop("notes")  # D-15: notes left out are kept
     put = api.client.put(f"/leads/{lead['id']}", replacement)
     checks.answers_status(put, 200, "PUT /leads/{id}: a valid body replaces the lead")
-    expected = model.expected_lead(replacement["lead"], user=admin, notes=notes)
+    expected = writes.expected_lead(replacement["lead"], user=admin, notes=notes)
     got, read_after = api.get(lead["id"], expand=True)
     assert read_after is not None
     checks.lead_matches_model(
@@ -189,8 +190,8 @@ def make_model_machine(
         def create(self, rnd: random.Random, user: int | None) -> int:
             body = self.factory.body(rnd, user=user)
             exchange, lead = api.create(body)
-            expected = model.expected_lead(
-                body["lead"], user=user or caller, notes=model.note_bodies(body["lead"])
+            expected = writes.expected_lead(
+                body["lead"], user=user or caller, notes=writes.note_bodies(body["lead"])
             )
             checks.lead_matches_model(
                 [exchange],
@@ -243,10 +244,10 @@ def make_model_machine(
                 return
             checks.answers_status(exchange, 200, "PUT /leads/{id}: a valid body replaces the lead")
             old = self.expected[lead_id]
-            expected = model.expected_lead(
+            expected = writes.expected_lead(
                 body["lead"],
                 user=old["user"] if user is None else user,  # D-15: left out, kept
-                notes=old["notes"] if keep_notes else model.note_bodies(body["lead"]),
+                notes=old["notes"] if keep_notes else writes.note_bodies(body["lead"]),
             )
             checks.lead_matches_model(
                 [exchange],
@@ -265,7 +266,7 @@ def make_model_machine(
                 checks.refusal_is_problem(exchange, 404, "PATCH /leads/{id}: a missing lead is 404")
                 return
             checks.answers_status(exchange, 204, "PATCH /leads/{id}: every operation was applied")
-            self.expected[lead_id] = model.apply_patch(self.expected[lead_id], ops)
+            self.expected[lead_id] = writes.apply_patch(self.expected[lead_id], ops)
             self.writes[lead_id].append(exchange)
 
         @rule(lead_id=leads, ops=operations)
@@ -276,7 +277,7 @@ def make_model_machine(
                 checks.refusal_is_problem(exchange, 404, "PATCH /leads: an unknown lead is 404")
                 return
             checks.answers_status(exchange, 204, "PATCH /leads: every operation was applied")
-            self.expected[lead_id] = model.apply_patch(self.expected[lead_id], ops)
+            self.expected[lead_id] = writes.apply_patch(self.expected[lead_id], ops)
             self.writes[lead_id].append(exchange)
 
         @rule(lead_id=leads, value=statuses)

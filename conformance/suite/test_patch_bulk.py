@@ -14,11 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance import checks, model
-from conformance.client import ApiClient, Exchange
-from conformance.contract import Contract
-from conformance.factory import LeadFactory
+from conformance import checks
+from conformance.http.client import ApiClient, Exchange
+from conformance.inputs.factory import LeadFactory
 from conformance.leads import CreatedLeads, LeadsApi
+from conformance.oracle import writes
+from conformance.oracle.contract import Contract
 from conformance.settings import Settings
 
 NewLead = Callable[..., dict[str, Any]]
@@ -53,8 +54,8 @@ def _check_applied(
     get, after = api.get(before["id"])
     checks.lead_still_exists([exchange, get], before["id"], after, clause)
     assert after is not None
-    old = model.comparable(before, with_notes=False)
-    expected = model.apply_patch(old, operations)
+    old = writes.comparable(before, with_notes=False)
+    expected = writes.apply_patch(old, operations)
     targets = ("status", "user", "properties", "mls")
     checks.patch_takes_effect([exchange, get], after, {k: expected[k] for k in targets}, clause)
     changed = {k for k in targets if expected[k] != old[k]}

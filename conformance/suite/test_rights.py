@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from conformance import checks
-from conformance.client import ApiClient, Exchange
-from conformance.contract import Contract, Operation
-from conformance.factory import LeadFactory
+from conformance.http.client import ApiClient, Exchange
+from conformance.inputs.factory import LeadFactory
 from conformance.leads import LeadsApi
+from conformance.oracle.contract import Contract, Operation
 from conformance.settings import CONTRACT_KEY, ROLE_RIGHTS
 
 NewLead = Callable[..., dict[str, Any]]

@@ -19,10 +19,10 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from conformance.contract import Contract
-from conformance.factory import LeadFactory
+from conformance.inputs.factory import LeadFactory
+from conformance.inputs.guard import CaseGuard
 from conformance.leads import LeadsApi
-from conformance.safety import CaseGuard
+from conformance.oracle.contract import Contract
 from conformance.settings import Settings, resolve
 
 _SETTINGS = resolve({}, os.environ)

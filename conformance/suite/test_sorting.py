@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from conformance import checks, oracle
-from conformance.contract import Contract
+from conformance import checks
 from conformance.leads import LeadsApi
+from conformance.oracle import lists
+from conformance.oracle.contract import Contract
 from conformance.settings import CONTRACT_KEY, Settings
 
 
@@ -26,15 +27,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="module")
-def sorts(contract: Contract) -> oracle.SortOracle:
-    return oracle.SortOracle(contract)
+def sorts(contract: Contract) -> lists.SortOracle:
+    return lists.SortOracle(contract)
 
 
 def test_own_leads_come_in_the_exact_order_of_the_key(
     api: LeadsApi,
     corpus: list[dict[str, Any]],
     corpus_tag: str,
-    sorts: oracle.SortOracle,
+    sorts: lists.SortOracle,
     sort_key: str,
     sort_order: str,
 ) -> None:
@@ -53,7 +54,7 @@ def test_own_leads_come_in_the_exact_order_of_the_key(
 
 @pytest.mark.exclusive
 def test_every_lead_follows_the_key(
-    api: LeadsApi, sorts: oracle.SortOracle, sort_key: str, sort_order: str, settings: Settings
+    api: LeadsApi, sorts: lists.SortOracle, sort_key: str, sort_order: str, settings: Settings
 ) -> None:
     """The server's leads, page after page, in the key's order (checked pair by pair)."""
     listing = api.list_all(
@@ -66,7 +67,7 @@ def test_every_lead_follows_the_key(
 
 @pytest.mark.exclusive
 def test_default_order_is_id_ascending(
-    api: LeadsApi, sorts: oracle.SortOracle, settings: Settings
+    api: LeadsApi, sorts: lists.SortOracle, settings: Settings
 ) -> None:
     listing = api.list_all(max_pages=min(2, settings.profile.max_pages))
     checks.sorted_leads_follow_sort_key(sorts, listing.exchanges, listing.leads, "id", "ASC")

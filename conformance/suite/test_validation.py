@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from conformance import checks
-from conformance.contract import Contract
-from conformance.factory import LeadFactory
+from conformance.inputs.factory import LeadFactory
 from conformance.leads import LeadsApi
+from conformance.oracle.contract import Contract
 
 ABSENT_ID = 987_654_321
 Body = dict[str, Any]

@@ -25,8 +25,8 @@ from connexion.validators import VALIDATOR_MAP
 from hypothesis import HealthCheck, assume, given, settings
 from starlette.testclient import TestClient
 
-from mock_server.query import BracketQueryParser
-from mock_server.validators import AllErrorsBodyValidator, AllErrorsParameterValidator
+from mock_server.http.query import BracketQueryParser
+from mock_server.http.validators import AllErrorsBodyValidator, AllErrorsParameterValidator
 
 from .conftest import SPEC_PATH
 

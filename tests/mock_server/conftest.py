@@ -12,12 +12,12 @@ import yaml
 from connexion import AsyncApp
 
 from mock_server import create_app
-from mock_server.contract import DEFAULT_SPEC
-from mock_server.fixtures import DEFAULT_FIXTURES
-from mock_server.records import CustomField, LeadRecord, Property, ReferenceData, User
-from mock_server.rights import Principal
-from mock_server.service import ListQuery
-from mock_server.store import LeadStore
+from mock_server.api.records import CustomField, LeadRecord, Property, ReferenceData, User
+from mock_server.api.rights import Principal
+from mock_server.api.service import ListQuery
+from mock_server.api.store import LeadStore
+from mock_server.data.contract import DEFAULT_SPEC
+from mock_server.data.fixtures import DEFAULT_FIXTURES
 
 if TYPE_CHECKING:
     from starlette.testclient import TestClient

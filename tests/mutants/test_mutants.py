@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.rights import Principal
-from mock_server.service import ListQuery
+from mock_server.api.rights import Principal
+from mock_server.api.service import ListQuery
 from tests.mock_server._live import free_port, serving
 
 from .variants import MUTANTS, Mutant, build, calling, targeted_args

@@ -27,14 +27,14 @@ from connexion import AsyncApp
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import create_app
-from mock_server.filters import Predicate, compile_filters
-from mock_server.listing import SortKey, sort_leads
-from mock_server.problems import ApiError
-from mock_server.query import split_key
-from mock_server.records import LeadRecord
-from mock_server.rights import Principal
-from mock_server.service import LeadService, ListQuery
-from mock_server.validation import lead_rule_errors
+from mock_server.api.errors import ApiError
+from mock_server.api.filters import Predicate, compile_filters
+from mock_server.api.listing import SortKey, sort_leads
+from mock_server.api.records import LeadRecord
+from mock_server.api.rights import Principal
+from mock_server.api.service import LeadService, ListQuery
+from mock_server.api.validation import lead_rule_errors
+from mock_server.http.query import split_key
 
 SUITE_DIR = Path(__file__).resolve().parents[2] / "conformance" / "suite"
 SUITE_MODULES = tuple(sorted(p.stem for p in SUITE_DIR.glob("test_*.py")))
@@ -527,7 +527,7 @@ def _wildcard_first_only(app: AsyncApp) -> None:
     original = service.bulk_patch
 
     def bulk_patch(who: Principal, body: Mapping[str, Any]) -> None:
-        other = service.contract.rights["bulk_patch_leads"].other
+        other = service.terms.rights["bulk_patch_leads"].other
         mine = [lead["id"] for lead in service.store.all() if who.may_touch(lead["user"], other)]
         operations = [
             {**op, "path": f"/{min(mine)}/" + op["path"][3:]}
@@ -641,13 +641,13 @@ def _refused_after_change(app: AsyncApp) -> None:
     service = _service(app)
     original = service.patch_lead
     every_right = set()
-    for rights in service.contract.rights.values():
+    for rights in service.terms.rights.values():
         every_right |= {*rights.required, rights.other, *sum(rights.by_path.values(), ())}
 
     def patch_lead(who: Principal, lead_id: int, body: Mapping[str, Any]) -> None:
         lead = service.store.get(lead_id)
         original(_elevated(who, *every_right), lead_id, body)
-        rights = service.contract.rights["patch_lead"]
+        rights = service.terms.rights["patch_lead"]
         who.require(rights.required)
         if lead is not None:
             who.require_touch(lead_id, lead["user"], rights.other)
@@ -669,7 +669,7 @@ def _refused_after_change(app: AsyncApp) -> None:
 def _count_includes_others(app: AsyncApp) -> None:
     service = _service(app)
     original = service.list_leads
-    other = service.contract.rights["list_leads"].other
+    other = service.terms.rights["list_leads"].other
 
     def list_leads(who: Principal, query: ListQuery, *, expand: bool) -> dict[str, Any]:
         answer = original(who, query, expand=expand)

@@ -4,7 +4,7 @@ exported state is unchanged after each.
 
 The matrix is derived, not written: operations and their `x-rights` (`required`, `by_path`,
 `other`) from `openapi/leads.yaml`, tokens and their rights from
-`fixtures/default/users.json`. `tests/mock_server/test_rights.py` covers the same ground
+`fixtures/default/users.json`. `tests/mock_server/api/test_rights.py` covers the same ground
 through the in-process app; this one sees only what a client sees.
 """
 

@@ -1,0 +1,89 @@
+"""The control API (`control.yaml` beside this file), served under `/__mock/` beside the
+contract."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..api.errors import ApiError, field_error
+from ..data.contract import load_yaml
+from ..data.fixtures import FixtureError
+from .state import MockState
+
+PREFIX = "/__mock"
+SPEC = Path(__file__).resolve().parent / "control.yaml"
+
+
+def spec() -> Any:
+    with SPEC.open(encoding="utf-8") as fh:
+        return load_yaml(fh)
+
+
+_JSON = {"Content-Type": "application/json"}
+
+
+class ControlHandlers:
+    def __init__(self, state: MockState) -> None:
+        self.state = state
+
+    def _status(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        body = {
+            "status": "ok",
+            "fixtures": self.state.fixtures.path.name,
+            "leads": len(self.state.store),
+        }
+        return body, 200, _JSON
+
+    def health(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        return self._status()
+
+    def reset(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        self.state.reset()
+        return self._status()
+
+    def list_fixture_sets(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        body = {"current": self.state.fixtures.path.name, "available": self.state.available_sets()}
+        return body, 200, _JSON
+
+    def load_fixture_set(self, name: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        self._load(name)
+        return self._status()
+
+    def export_state(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        body = {
+            "fixtures": self.state.fixtures.path.name,
+            "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "leads": self.state.export_leads(),
+            "next_ids": self.state.store.counters(),
+        }
+        return body, 200, _JSON
+
+    def import_state(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        if body["fixtures"] != self.state.fixtures.path.name:
+            self._load(body["fixtures"])
+        try:
+            self.state.import_leads(body["leads"], body.get("next_ids"))
+        except FixtureError as exc:
+            raise ApiError(
+                "unprocessable", errors=[field_error("body", "/leads", str(exc))]
+            ) from exc
+        return self._status()
+
+    def recent_requests(self, limit: int = 50) -> tuple[dict[str, Any], int, dict[str, str]]:
+        return {"requests": self.state.log.recent(limit)}, 200, _JSON
+
+    def clear_requests(self) -> tuple[None, int]:
+        self.state.log.entries.clear()
+        return None, 204
+
+    def _load(self, name: str) -> None:
+        if name not in self.state.available_sets():
+            raise ApiError(
+                "fixture_set_not_found", name=name, available=", ".join(self.state.available_sets())
+            )
+        try:
+            self.state.load(name)
+        except FixtureError as exc:
+            raise ApiError("unprocessable", errors=[field_error("path", "name", str(exc))]) from exc
