@@ -26,10 +26,11 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed ## Create the virtual environment and install the project with its test tools
 
-lint: install lint-spec ## Validate and lint the contract (Spectral, Redocly), lint and type-check the code
+lint: install lint-spec ## Validate and lint the contract (Spectral, Redocly), lint and type-check the code, check the layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 lint-spec: install ## Validate the contract, then lint it with Spectral and Redocly (npm)
 	$(BIN)/openapi-spec-validator openapi/leads.yaml mock_server/http/control.yaml

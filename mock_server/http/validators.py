@@ -157,9 +157,10 @@ class AllErrorsBodyValidator(JSONRequestBodyValidator):
                 ]
             elif error.validator == "required" and isinstance(error.instance, dict):
                 # Name the missing field itself, as for every other error.
+                required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
                 errors += [
                     field_error("body", f"{pointer}/{key}", "a required field is missing")
-                    for key in error.validator_value
+                    for key in required
                     if key not in error.instance
                 ]
             else:
