@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 BENCH_ARGS ?=
 
-.PHONY: help install lint lint-spec types test mutants fuzz bench bench-smoke profile mock conformance reset clean
+.PHONY: help install lint lint-spec types test package-test mutants fuzz bench bench-smoke profile mock conformance reset clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ types: ## Generate TypeScript types from the contract and type-check a usage fil
 
 test: install ## Run the project's tests (contract, mock, conformance against the mock)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+package-test: install ## Build the wheel from a clean clone, install it in fresh venvs outside the checkout, run docs/ci.md's commands (~3 min)
+	LEADS_PACKAGE_TEST=1 $(BIN)/pytest -n 0 tests/packaging/test_install.py
 
 mutants: install ## Check that the conformance suite fails against every broken mock (tests/mutants)
 	$(BIN)/pytest -n 2 tests/mutants

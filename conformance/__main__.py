@@ -8,15 +8,19 @@ passed to pytest (`-k filters`, `-x`, `-n 2`, ...).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 
-import pytest
+from leads_contract import DISTRIBUTION, VersionAction
 
 from .settings import ENV_NAMES, PROFILES, resolve
 
 PACKAGE_DIR = Path(__file__).parent
+# What the `[conformance]` extra brings besides the bare package (pyproject.toml).
+_EXTRA = ("pytest", "schemathesis", "hypothesis")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Unknown arguments go to pytest. Environment: "
         + ", ".join(sorted(set(ENV_NAMES.values()))),
     )
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("--base-url", help=f"server under test [{ENV_NAMES['base_url']}]")
     parser.add_argument("--token", help=f"bearer token with every right [{ENV_NAMES['token']}]")
     parser.add_argument(
@@ -51,12 +56,65 @@ def _parser() -> argparse.ArgumentParser:
         "(bulk wildcard patch, delete of all leads); never on a server with data you need",
     )
     parser.add_argument("--junit-xml", metavar="PATH", help="write a JUnit XML report")
-    parser.add_argument("--spec", help="the contract (default: openapi/leads.yaml of this kit)")
+    parser.add_argument(
+        "--report",
+        metavar="PATH",
+        help="write the per-clause conformance report: Markdown, HTML when PATH ends in .html "
+        "(self-contained), JSON when it ends in .json",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to SECONDS for the server to answer first (a server started in the "
+        "background in CI)",
+    )
+    parser.add_argument("--spec", help="the contract (default: the one this kit ships)")
     return parser
+
+
+def _wait_for(base_url: str, seconds: float) -> bool:
+    """Whether the server answers any HTTP at all within `seconds` (it may refuse: it is up)."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"{base_url}/leads", timeout=2.0)
+            return True
+        except httpx.HTTPError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.5)
+
+
+def _missing_extra() -> list[str]:
+    return [name for name in _EXTRA if importlib.util.find_spec(name) is None]
+
+
+def _requirement() -> str:
+    """What to install for the extra, at the version installed (the suite and the mock agree)."""
+    try:
+        return f"{DISTRIBUTION}[conformance]=={metadata.version(DISTRIBUTION)}"
+    except metadata.PackageNotFoundError:
+        return f"{DISTRIBUTION}[conformance]"
 
 
 def main(argv: list[str] | None = None) -> int:
     args, pytest_args = _parser().parse_known_args(argv)
+    missing = _missing_extra()
+    if missing:
+        print(
+            f"leads-conformance: the suite needs the conformance extra ({', '.join(missing)} "
+            f"missing): pip install '{_requirement()}'",
+            file=sys.stderr,
+        )
+        return 2
+    import pytest  # only now: the bare package has no pytest
+
     options = {
         "base_url": args.base_url,
         "token": args.token,
@@ -78,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     for role in ("token", "reader_token", "norights_token", "agent_token"):
         if options[role]:
             os.environ[ENV_NAMES[role]] = str(options[role])
+    if args.wait and not _wait_for(settings.base_url, args.wait):
+        print(
+            f"leads-conformance: {settings.base_url} did not answer within {args.wait:g} s",
+            file=sys.stderr,
+        )
+        return 3
     print(
         f"Leads API conformance: {settings.base_url}, profile {settings.profile.name}, "
         f"seed {settings.seed}\n"
@@ -103,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         argv_pytest.append("--allow-destructive")
     if args.junit_xml:
         argv_pytest += [f"--junitxml={args.junit_xml}", "-o", "junit_suite_name=leads-conformance"]
+    if args.report:
+        argv_pytest += ["--leads-report", args.report]
     # The suite directory is always the target; select within it with `-k`.
     argv_pytest.append(str(PACKAGE_DIR / "suite"))
     return int(pytest.main([*argv_pytest, *pytest_args]))

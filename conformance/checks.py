@@ -11,6 +11,7 @@ from typing import Any
 from .http.client import Exchange
 from .http.wire import wire_names
 from .oracle import lists, writes
+from .oracle.clauses import filter_clause
 from .oracle.contract import Contract
 
 Lead = Mapping[str, Any]
@@ -19,15 +20,24 @@ _MAX_LISTED = 8
 
 
 class ContractViolation(AssertionError):
-    """The server broke a clause of the contract."""
+    """The server broke a clause of the contract. `clauses`: the ids of the report's clauses
+    it breaks (`oracle.clauses`), when the check knows them more precisely than the case that
+    ran it (one filter of several, say)."""
 
     def __init__(
-        self, clause: str, exchanges: Sequence[Exchange], expected: str, received: str
+        self,
+        clause: str,
+        exchanges: Sequence[Exchange],
+        expected: str,
+        received: str,
+        *,
+        clauses: Sequence[str] = (),
     ) -> None:
         self.clause = clause
         self.exchanges = tuple(exchanges)
         self.expected = expected
         self.received = received
+        self.clauses = tuple(clauses)
         super().__init__(self.render())
 
     def render(self) -> str:
@@ -131,6 +141,7 @@ def filtered_leads_match_filter(
                 [exchange],
                 f"only leads satisfying {json.dumps(filters)}",
                 f"lead {lead['id']}: " + _listing(f"{m.filter}: {m.reason}" for m in mismatches),
+                clauses=[filter_clause(first.filter)],
             )
 
 

@@ -9,12 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
-
 if TYPE_CHECKING:
     from hypothesis import Phase
 
-from .oracle.contract import DEFAULT_SPEC_PATH, Contract
+from .oracle.contract import DEFAULT_SPEC_PATH
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
@@ -201,8 +199,3 @@ def resolve(
         allow_destructive=bool(allow) or _truthy(environ.get(ENV_NAMES["allow_destructive"])),
         spec_path=Path(spec) if spec else DEFAULT_SPEC_PATH,
     )
-
-
-# Where the suite's conftest keeps the resolved settings and the contract for hooks and fixtures.
-SETTINGS_KEY = pytest.StashKey[Settings]()
-CONTRACT_KEY = pytest.StashKey[Contract]()

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leads_contract import VersionAction
+
 from .data import fixture_cache
 from .data.contract import DEFAULT_SPEC
 from .data.fixtures import DEFAULT_FIXTURES, FixtureError
@@ -63,12 +65,15 @@ def _rate(text: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="leads-mock", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument(
-        "--fixtures", type=Path, default=DEFAULT_FIXTURES, help="fixture set folder"
+        "--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for every interface)"
     )
-    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="contract (OpenAPI 3.0.x)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default: %(default)s)")
+    parser.add_argument(
+        "--fixtures", type=Path, default=DEFAULT_FIXTURES, help="fixture set folder (default: the kit's own, 300 leads)"
+    )
+    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="the contract, OpenAPI 3.0.x (default: the one this kit ships)")
     parser.add_argument(
         "--delay",
         type=_delay,

@@ -1,4 +1,4 @@
-"""The benchmark's fixture sets, generated once by `fixtures.generate` and cached."""
+"""The benchmark's fixture sets, generated once by `leads_fixtures.generate` (`fixtures/generate.py`) and cached."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ _MARKER = "benchmark-dataset.json"
 
 def command(size: int, out: Path, seed: int = SEED) -> list[str]:
     return [
-        sys.executable, "-m", "fixtures.generate",
+        sys.executable, "-m", "leads_fixtures.generate",
         "--seed", str(seed), "--count", str(size), "--out", str(out),
     ]  # fmt: skip
 

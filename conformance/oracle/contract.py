@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-# The one place the suite finds the contract; `--spec` overrides it.
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "leads.yaml"
+from leads_contract import SPEC as DEFAULT_SPEC_PATH  # `--spec` overrides it
 
 _METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -151,6 +149,25 @@ class Contract:
                     )
                 )
         return tuple(found)
+
+    def raw_operation(self, operation_id: str) -> Mapping[str, Any]:
+        """The operation object of the document, as written."""
+        for item in self.document["paths"].values():
+            for method in _METHODS:
+                op = item.get(method)
+                if op is not None and op.get("operationId") == operation_id:
+                    found: Mapping[str, Any] = op
+                    return found
+        raise KeyError(f"the contract has no operation {operation_id!r}")
+
+    def resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
+        """`node`, or what its local `$ref` (`#/components/...`) names."""
+        while "$ref" in node:
+            target: Any = self.document
+            for part in str(node["$ref"]).removeprefix("#/").split("/"):
+                target = target[part]
+            node = target
+        return node
 
     def operation(self, operation_id: str) -> Operation:
         for op in self.operations:

@@ -27,14 +27,16 @@ from conformance.parallel import (
     worker_count,
 )
 from conformance.settings import (
-    CONTRACT_KEY,
     ENV_NAMES,
     ROLE_DESCRIPTIONS,
     ROLE_OPTIONS,
-    SETTINGS_KEY,
     Settings,
     resolve,
 )
+from conformance.stash import CONTRACT_KEY, SETTINGS_KEY
+
+# The per-clause report: the `clauses` fixture, the summary, `--leads-report`.
+pytest_plugins = ["conformance.report.plugin"]
 
 _OPTIONS = {
     "base_url": ("--base-url", "URL of the server under test"),

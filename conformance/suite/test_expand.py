@@ -13,8 +13,11 @@ from conformance import checks
 from conformance.inputs.factory import LeadFactory
 from conformance.leads import EXPAND, LeadsApi
 from conformance.oracle import writes
+from conformance.oracle.clauses import EXPAND as EXPAND_CLAUSE
 
 NewLead = Callable[..., dict[str, Any]]
+# Every test of this module is a case of the expand header's clause.
+pytestmark = pytest.mark.clauses(EXPAND_CLAUSE)
 CLAUSE = "X-MyCRM-Expand-Data (D-6): `true` turns `user` into the full User and adds `notes`"
 
 

@@ -17,12 +17,15 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from conformance import checks
-from conformance.http.wire import list_query
+from conformance.http.wire import list_query, wire_names
 from conformance.inputs import strategies
 from conformance.leads import LeadsApi
 from conformance.oracle import lists
+from conformance.oracle.clauses import filter_clauses
 from conformance.oracle.contract import Contract
-from conformance.settings import CONTRACT_KEY, Settings
+from conformance.report.ledger import Cases
+from conformance.settings import Settings
+from conformance.stash import CONTRACT_KEY
 
 Lead = Mapping[str, Any]
 _CHANNEL_OF_SOURCE = (
@@ -70,47 +73,52 @@ def check_filters(
     corpus: list[dict[str, Any]],
     corpus_tag: str,
     settings: Settings,
+    clauses: Cases,
 ) -> Callable[[Mapping[str, Any]], None]:
     """Runs one filtered list and checks soundness, count and completeness."""
 
     def run(filters: Mapping[str, Any]) -> None:
+        given = filter_clauses(wire_names(filters))
         source, channel = filters.get("source"), filters.get("channel")
         channels = contract.channels_by_source.get(source) if isinstance(source, str) else None
         if channel is not None and channels is not None and channel not in channels:
-            exchange = api.client.get("/leads", list_query(filters, per_page=100))
-            checks.refusal_is_problem(
-                exchange,
-                422,
-                _CHANNEL_OF_SOURCE,
-            )
+            with clauses.case("list-channel-of-source"):
+                exchange = api.client.get("/leads", list_query(filters, per_page=100))
+                checks.refusal_is_problem(exchange, 422, _CHANNEL_OF_SOURCE)
             return
-        before = _today()
-        listing = api.list_all(filters, max_pages=settings.profile.max_pages)
-        today = _today()
-        if today != before:
-            return  # the UTC day changed during the request: named intervals are ambiguous
-        checks.filtered_leads_match_filter(
-            contract, listing.exchanges, listing.leads, filters, today
-        )
+        combined = ["list-filters-and"] if len(given) > 1 else []
+        with clauses.case(*given, *combined):
+            before = _today()
+            listing = api.list_all(filters, max_pages=settings.profile.max_pages)
+            today = _today()
+            if today != before:
+                return  # the UTC day changed during the request: named intervals are ambiguous
+            checks.filtered_leads_match_filter(
+                contract, listing.exchanges, listing.leads, filters, today
+            )
         if listing.complete:
-            for exchange in listing.exchanges:
-                checks.count_is_total(exchange, len(listing.leads), " (filtered, every page)")
+            with clauses.case("list-count"):
+                for exchange in listing.exchanges:
+                    checks.count_is_total(exchange, len(listing.leads), " (filtered, every page)")
         if not lists.decidable(filters):
             # `property_fields` depends on properties' custom fields, which this API does not
             # expose: only soundness's observable part (the lead selected a property) is checked.
             return
-        own: Sequence[Lead] = listing.leads
-        exchanges = listing.exchanges
-        if not listing.complete:
-            # Too many matches to read: narrow to the suite's leads (query words AND together).
-            words = f"{filters['query']} {corpus_tag}" if "query" in filters else corpus_tag
-            narrowed = {**filters, "query": words}
-            tagged = api.list_all(narrowed)
-            checks.filtered_leads_match_filter(
-                contract, tagged.exchanges, tagged.leads, narrowed, today
+        with clauses.case(*given, *combined):
+            own: Sequence[Lead] = listing.leads
+            exchanges = listing.exchanges
+            if not listing.complete:
+                # Too many matches to read: narrow to the suite's leads (query words AND).
+                words = f"{filters['query']} {corpus_tag}" if "query" in filters else corpus_tag
+                narrowed = {**filters, "query": words}
+                tagged = api.list_all(narrowed)
+                checks.filtered_leads_match_filter(
+                    contract, tagged.exchanges, tagged.leads, narrowed, today
+                )
+                own, exchanges = tagged.leads, tagged.exchanges
+            checks.filtered_leads_include_every_match(
+                contract, exchanges, own, corpus, filters, today
             )
-            own, exchanges = tagged.leads, tagged.exchanges
-        checks.filtered_leads_include_every_match(contract, exchanges, own, corpus, filters, today)
 
     return run
 
@@ -195,6 +203,7 @@ def test_filters_keep_the_suites_own_leads(
     run()
 
 
+@pytest.mark.clauses("list-unknown-filter", "GET /leads 400")
 def test_unknown_filter_is_refused(api: LeadsApi) -> None:
     """D-27: a misspelled filter is a 400, never silently ignored."""
     exchange = api.client.get("/leads", [("filters[client]", "1")])
@@ -205,6 +214,7 @@ def test_unknown_filter_is_refused(api: LeadsApi) -> None:
     )
 
 
+@pytest.mark.clauses("list-channel-of-source", "GET /leads 422")
 def test_a_channel_of_another_source_is_refused(api: LeadsApi, contract: Contract) -> None:
     """D-5: a channel belongs to one source; asked together with another source, the filters
     are refused rather than answered with an empty list."""
@@ -215,6 +225,7 @@ def test_a_channel_of_another_source_is_refused(api: LeadsApi, contract: Contrac
     checks.refusal_is_problem(exchange, 422, _CHANNEL_OF_SOURCE)
 
 
+@pytest.mark.clauses("filters[created]")
 @pytest.mark.parametrize("interval", ["tomorrow", "this_week"])
 def test_unknown_interval_is_refused(api: LeadsApi, interval: str) -> None:
     """D-23: any other interval name than the eight named is a 400."""

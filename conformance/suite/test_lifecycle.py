@@ -13,6 +13,7 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
@@ -32,7 +33,9 @@ from conformance.inputs.factory import LeadFactory
 from conformance.inputs.guard import CaseGuard
 from conformance.leads import LeadsApi
 from conformance.oracle import writes
+from conformance.oracle.clauses import answered_clauses, patch_clause, status_clause
 from conformance.oracle.contract import Contract
+from conformance.report.ledger import Cases
 from conformance.settings import Settings
 
 ABSENT_ID = 987_654_321
@@ -50,76 +53,102 @@ def _hypothesis_settings(run: Settings, examples: int, steps: int) -> settings:
 
 
 def test_scripted_lifecycle(
-    api: LeadsApi, factory: LeadFactory, contract: Contract, rnd: random.Random
+    api: LeadsApi, factory: LeadFactory, contract: Contract, rnd: random.Random, clauses: Cases
 ) -> None:
     body = factory.body(rnd)
-    created, lead = api.create(body)
-    admin = lead["user"]["id"]
-    notes = writes.note_bodies(body["lead"])
-    expected = writes.expected_lead(body["lead"], user=admin, notes=notes)
-    clause = "POST /leads: creates the lead as sent, assigned to the caller without `user` (D-14)"
-    checks.lead_matches_model(
-        [created], lead, {**expected, "notes": None}, clause, with_notes=False
-    )
-    location = created.response_headers.get("location", "")
-    if not location.endswith(f"/leads/{lead['id']}"):
-        raise checks.ContractViolation(
-            "POST /leads: 201 with `Location: /leads/{id}` (D-30)",
-            [created],
-            f"Location ending /leads/{lead['id']}",
-            repr(location),
+    admin, notes = None, writes.note_bodies(body["lead"])
+    with clauses.case("create-as-sent", "POST /leads 201"):
+        created, lead = api.create(body)
+        admin = lead["user"]["id"]
+        expected = writes.expected_lead(body["lead"], user=admin, notes=notes)
+        clause = (
+            "POST /leads: creates the lead as sent, assigned to the caller without `user` (D-14)"
         )
-    got, read = api.get(lead["id"], expand=True)
-    assert read is not None
-    checks.lead_matches_model(
-        [got, created], read, expected, "GET /leads/{id}: the lead as created", with_notes=True
-    )
+        checks.lead_matches_model(
+            [created], lead, {**expected, "notes": None}, clause, with_notes=False
+        )
+        location = created.response_headers.get("location", "")
+        if not location.endswith(f"/leads/{lead['id']}"):
+            raise checks.ContractViolation(
+                "POST /leads: 201 with `Location: /leads/{id}` (D-30)",
+                [created],
+                f"Location ending /leads/{lead['id']}",
+                repr(location),
+            )
+        got, read = api.get(lead["id"], expand=True)
+        assert read is not None
+        checks.lead_matches_model(
+            [got, created], read, expected, "GET /leads/{id}: the lead as created", with_notes=True
+        )
 
     replacement = factory.body(rnd)
     replacement["lead"].pop("notes")  # D-15: notes left out are kept
-    put = api.client.put(f"/leads/{lead['id']}", replacement)
-    checks.answers_status(put, 200, "PUT /leads/{id}: a valid body replaces the lead")
-    expected = writes.expected_lead(replacement["lead"], user=admin, notes=notes)
-    got, read_after = api.get(lead["id"], expand=True)
-    assert read_after is not None
-    checks.lead_matches_model(
-        [got, put],
-        read_after,
-        expected,
-        "PUT /leads/{id}: replaces writable fields; notes kept (D-15)",
-        with_notes=True,
-    )
-    checks.timestamps_are_consistent(
-        got, read, read_after, "PUT /leads/{id}: id and created_at never change"
-    )
+    with clauses.case("replace-semantics", "PUT /leads/{id} 200"):
+        put = api.client.put(f"/leads/{lead['id']}", replacement)
+        checks.answers_status(put, 200, "PUT /leads/{id}: a valid body replaces the lead")
+        expected = writes.expected_lead(replacement["lead"], user=admin, notes=notes)
+        got, read_after = api.get(lead["id"], expand=True)
+        assert read_after is not None
+        checks.lead_matches_model(
+            [got, put],
+            read_after,
+            expected,
+            "PUT /leads/{id}: replaces writable fields; notes kept (D-15)",
+            with_notes=True,
+        )
+    with clauses.case("timestamps"):
+        checks.timestamps_are_consistent(
+            got, read, read_after, "PUT /leads/{id}: id and created_at never change"
+        )
 
     status = next(s for s in contract.status_order if s != replacement["lead"]["status"])
-    patch = api.client.patch(
-        f"/leads/{lead['id']}",
-        {"operations": [{"op": "replace", "path": "/status", "value": status}]},
-    )
-    checks.answers_status(patch, 204, "PATCH /leads/{id}: every operation applied")
-    got, patched = api.get(lead["id"], expand=True)
-    assert patched is not None
-    checks.lead_matches_model(
-        [got, patch],
-        patched,
-        {**expected, "status": status},
-        "PATCH /leads/{id} replace /status",
-        with_notes=True,
-    )
+    with clauses.case(patch_clause("replace", "/status"), "PATCH /leads/{id} 204"):
+        patch = api.client.patch(
+            f"/leads/{lead['id']}",
+            {"operations": [{"op": "replace", "path": "/status", "value": status}]},
+        )
+        checks.answers_status(patch, 204, "PATCH /leads/{id}: every operation applied")
+        got, patched = api.get(lead["id"], expand=True)
+        assert patched is not None
+        checks.lead_matches_model(
+            [got, patch],
+            patched,
+            {**expected, "status": status},
+            "PATCH /leads/{id} replace /status",
+            with_notes=True,
+        )
 
-    listing = api.list_all({"id": lead["id"]})
-    checks.listing_holds_exactly(
-        listing.exchanges, listing.leads, [lead["id"]], f"filters[id]={lead['id']}"
-    )
-    deleted = api.client.delete(f"/leads/{lead['id']}")
-    checks.answers_status(deleted, 204, "DELETE /leads/{id}: deletes the lead")
+    with clauses.case("filters[id]"):
+        listing = api.list_all({"id": lead["id"]})
+        checks.listing_holds_exactly(
+            listing.exchanges, listing.leads, [lead["id"]], f"filters[id]={lead['id']}"
+        )
+    with clauses.case("delete-gone", "DELETE /leads/{id} 204", "DELETE /leads/{id} 404"):
+        deleted = api.client.delete(f"/leads/{lead['id']}")
+        checks.answers_status(deleted, 204, "DELETE /leads/{id}: deletes the lead")
+        checks.deleted_lead_is_gone(
+            api.client.get(f"/leads/{lead['id']}"), lead["id"], "DELETE /leads/{id}"
+        )
+        again = api.client.delete(f"/leads/{lead['id']}")
+        checks.refusal_is_problem(
+            again, 404, "DELETE /leads/{id}: a lead that does not exist is 404"
+        )
+
+
+@pytest.mark.clauses("delete-alias", "DELETE /lead/{id} 204", "DELETE /lead/{id} 404")
+def test_deprecated_delete_alias_deletes_like_the_plural(
+    api: LeadsApi, factory: LeadFactory, rnd: random.Random
+) -> None:
+    """D-2: `DELETE /lead/{id}` (singular, as the document prints it) deletes the lead."""
+    _, lead = api.create(factory.body(rnd))
+    deleted = api.client.delete(f"/lead/{lead['id']}")
+    checks.answers_status(deleted, 204, "DELETE /lead/{id}: deletes the lead, as the plural does")
+    api.created.discard(lead["id"])
     checks.deleted_lead_is_gone(
-        api.client.get(f"/leads/{lead['id']}"), lead["id"], "DELETE /leads/{id}"
+        api.client.get(f"/leads/{lead['id']}"), lead["id"], "DELETE /lead/{id}"
     )
-    again = api.client.delete(f"/leads/{lead['id']}")
-    checks.refusal_is_problem(again, 404, "DELETE /leads/{id}: a lead that does not exist is 404")
+    again = api.client.delete(f"/lead/{lead['id']}")
+    checks.refusal_is_problem(again, 404, "DELETE /lead/{id}: a lead that does not exist is 404")
 
 
 def _letters(n: int) -> str:
@@ -145,6 +174,7 @@ def make_model_machine(
     users: list[int],
     caller: int,
     run_tag: str,
+    clauses: Cases,
 ) -> type[RuleBasedStateMachine]:
     """A state machine over the leads it creates, with the contract's write semantics as model."""
     instances = itertools.count()
@@ -189,18 +219,20 @@ def make_model_machine(
         )
         def create(self, rnd: random.Random, user: int | None) -> int:
             body = self.factory.body(rnd, user=user)
-            exchange, lead = api.create(body)
-            expected = writes.expected_lead(
-                body["lead"], user=user or caller, notes=writes.note_bodies(body["lead"])
-            )
-            checks.lead_matches_model(
-                [exchange],
-                lead,
-                {**expected, "notes": None},
-                "POST /leads: answers the lead as created",
-                with_notes=False,
-            )
-            checks.matching_count_adds_up(exchange, lead)
+            with clauses.case("create-as-sent"):
+                exchange, lead = api.create(body)
+                expected = writes.expected_lead(
+                    body["lead"], user=user or caller, notes=writes.note_bodies(body["lead"])
+                )
+                checks.lead_matches_model(
+                    [exchange],
+                    lead,
+                    {**expected, "notes": None},
+                    "POST /leads: answers the lead as created",
+                    with_notes=False,
+                )
+            with clauses.case("POST /leads 201"):
+                checks.matching_count_adds_up(exchange, lead)
             self.expected[lead["id"]] = expected
             self.answered[lead["id"]] = lead
             self.writes[lead["id"]] = [exchange]
@@ -210,20 +242,25 @@ def make_model_machine(
         def get(self, lead_id: int) -> None:
             exchange, lead = api.get(lead_id, expand=True)
             if lead_id in self.gone:
-                checks.deleted_lead_is_gone(exchange, lead_id, "DELETE /leads/{id}")
+                with clauses.case("delete-gone"):
+                    checks.deleted_lead_is_gone(exchange, lead_id, "DELETE /leads/{id}")
                 return
-            checks.lead_still_exists([exchange], lead_id, lead, "GET /leads/{id}: answers the lead")
-            assert lead is not None
-            checks.lead_matches_model(
-                [exchange, *self.writes[lead_id][-3:]],
-                lead,
-                self.expected[lead_id],
-                "GET /leads/{id}: the lead as last written",
-                with_notes=True,
-            )
-            checks.timestamps_are_consistent(
-                exchange, self.answered[lead_id], lead, "GET /leads/{id}"
-            )
+            with clauses.case("GET /leads/{id} 200"):
+                checks.lead_still_exists(
+                    [exchange], lead_id, lead, "GET /leads/{id}: answers the lead"
+                )
+                assert lead is not None
+                checks.lead_matches_model(
+                    [exchange, *self.writes[lead_id][-3:]],
+                    lead,
+                    self.expected[lead_id],
+                    "GET /leads/{id}: the lead as last written",
+                    with_notes=True,
+                )
+            with clauses.case("timestamps"):
+                checks.timestamps_are_consistent(
+                    exchange, self.answered[lead_id], lead, "GET /leads/{id}"
+                )
             self.answered[lead_id] = lead
 
         @rule(
@@ -240,22 +277,29 @@ def make_model_machine(
                 body["lead"].pop("notes")
             exchange = api.client.put(f"/leads/{lead_id}", body)
             if lead_id in self.gone:
-                checks.refusal_is_problem(exchange, 404, "PUT /leads/{id}: a missing lead is 404")
+                with clauses.case("PUT /leads/{id} 404"):
+                    checks.refusal_is_problem(
+                        exchange, 404, "PUT /leads/{id}: a missing lead is 404"
+                    )
                 return
-            checks.answers_status(exchange, 200, "PUT /leads/{id}: a valid body replaces the lead")
             old = self.expected[lead_id]
             expected = writes.expected_lead(
                 body["lead"],
                 user=old["user"] if user is None else user,  # D-15: left out, kept
                 notes=old["notes"] if keep_notes else writes.note_bodies(body["lead"]),
             )
-            checks.lead_matches_model(
-                [exchange],
-                exchange.json["lead"],
-                {**expected, "notes": None},
-                "PUT /leads/{id}: optional fields left out are cleared, user and notes kept (D-15)",
-                with_notes=False,
-            )
+            with clauses.case("replace-semantics"):
+                checks.answers_status(
+                    exchange, 200, "PUT /leads/{id}: a valid body replaces the lead"
+                )
+                checks.lead_matches_model(
+                    [exchange],
+                    exchange.json["lead"],
+                    {**expected, "notes": None},
+                    "PUT /leads/{id}: optional fields left out are cleared, user and notes kept "
+                    "(D-15)",
+                    with_notes=False,
+                )
             self.expected[lead_id] = expected
             self.writes[lead_id].append(exchange)
 
@@ -263,9 +307,15 @@ def make_model_machine(
         def patch(self, lead_id: int, ops: list[dict[str, Any]]) -> None:
             exchange = api.client.patch(f"/leads/{lead_id}", {"operations": ops})
             if lead_id in self.gone:
-                checks.refusal_is_problem(exchange, 404, "PATCH /leads/{id}: a missing lead is 404")
+                with clauses.case("PATCH /leads/{id} 404"):
+                    checks.refusal_is_problem(
+                        exchange, 404, "PATCH /leads/{id}: a missing lead is 404"
+                    )
                 return
-            checks.answers_status(exchange, 204, "PATCH /leads/{id}: every operation was applied")
+            with clauses.case("PATCH /leads/{id} 204"):
+                checks.answers_status(
+                    exchange, 204, "PATCH /leads/{id}: every operation was applied"
+                )
             self.expected[lead_id] = writes.apply_patch(self.expected[lead_id], ops)
             self.writes[lead_id].append(exchange)
 
@@ -274,9 +324,11 @@ def make_model_machine(
             bulk = [{**op, "path": f"/{lead_id}{op['path']}"} for op in ops]
             exchange = api.client.patch("/leads", {"operations": bulk})
             if lead_id in self.gone:
-                checks.refusal_is_problem(exchange, 404, "PATCH /leads: an unknown lead is 404")
+                with clauses.case("bulk-patch-atomic", "PATCH /leads 404"):
+                    checks.refusal_is_problem(exchange, 404, "PATCH /leads: an unknown lead is 404")
                 return
-            checks.answers_status(exchange, 204, "PATCH /leads: every operation was applied")
+            with clauses.case("bulk-patch-by-ids"):
+                checks.answers_status(exchange, 204, "PATCH /leads: every operation was applied")
             self.expected[lead_id] = writes.apply_patch(self.expected[lead_id], ops)
             self.writes[lead_id].append(exchange)
 
@@ -288,19 +340,25 @@ def make_model_machine(
             ]
             exchange = api.client.patch(f"/leads/{lead_id}", {"operations": ops})
             status = 404 if lead_id in self.gone else 422
-            checks.refusal_is_problem(
-                exchange, status, "PATCH /leads/{id}: an unknown user is 422 and nothing is applied"
-            )
+            rule = ["rule user-exists"] if status == 422 else []
+            with clauses.case(status_clause("PATCH /leads/{id}", status), *rule):
+                checks.refusal_is_problem(
+                    exchange,
+                    status,
+                    "PATCH /leads/{id}: an unknown user is 422 and nothing is applied",
+                )
 
         @rule(lead_id=leads)
         def delete(self, lead_id: int) -> None:
             exchange = api.client.delete(f"/leads/{lead_id}")
             if lead_id in self.gone:
-                checks.refusal_is_problem(
-                    exchange, 404, "DELETE /leads/{id}: a missing lead is 404"
-                )
+                with clauses.case("delete-gone"):
+                    checks.refusal_is_problem(
+                        exchange, 404, "DELETE /leads/{id}: a missing lead is 404"
+                    )
                 return
-            checks.answers_status(exchange, 204, "DELETE /leads/{id}: deletes the lead")
+            with clauses.case("DELETE /leads/{id} 204"):
+                checks.answers_status(exchange, 204, "DELETE /leads/{id}: deletes the lead")
             self.gone.add(lead_id)
 
         @precondition(lambda self: bool(self.expected))
@@ -308,17 +366,19 @@ def make_model_machine(
         def list_own(self) -> None:
             listing = api.list_all({"query": self.tag})
             live = [i for i in self.expected if i not in self.gone]
-            checks.listing_holds_exactly(
-                listing.exchanges, listing.leads, live, f"filters[query]={self.tag}"
-            )
-            for lead in listing.leads:
-                checks.lead_matches_model(
-                    [listing.exchanges[0], *self.writes[lead["id"]][-3:]],
-                    lead,
-                    {**self.expected[lead["id"]], "notes": None},
-                    "GET /leads: each lead as last written",
-                    with_notes=False,
+            with clauses.case("filters[query]"):
+                checks.listing_holds_exactly(
+                    listing.exchanges, listing.leads, live, f"filters[query]={self.tag}"
                 )
+            with clauses.case("GET /leads 200"):
+                for lead in listing.leads:
+                    checks.lead_matches_model(
+                        [listing.exchanges[0], *self.writes[lead["id"]][-3:]],
+                        lead,
+                        {**self.expected[lead["id"]], "notes": None},
+                        "GET /leads: each lead as last written",
+                        with_notes=False,
+                    )
 
         @invariant()
         def nothing_unexpected(self) -> None:
@@ -335,9 +395,12 @@ def test_model_based_lifecycle(
     identities: dict[str, int],
     run_tag: str,
     settings: Settings,
+    clauses: Cases,
 ) -> None:
     users = sorted({*factory.reference.user_ids, *identities.values()})[:6]
-    machine = make_model_machine(api, factory, contract, users, identities["token"], run_tag)
+    machine = make_model_machine(
+        api, factory, contract, users, identities["token"], run_tag, clauses
+    )
     profile = settings.profile
     test = get_state_machine_test(
         machine,
@@ -352,6 +415,8 @@ def test_openapi_links_lifecycle(
     factory: LeadFactory,
     settings: Settings,
     rnd: random.Random,
+    contract: Contract,
+    clauses: Cases,
 ) -> None:
     """schemathesis follows the links of `POST /leads` (get, update, patch, delete the new lead)."""
     config = SchemathesisConfig.from_dict(
@@ -380,7 +445,9 @@ def test_openapi_links_lifecycle(
             return response
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
-            guard.validate(case, response)
+            label = f"{case.operation.method.upper()} {case.operation.path}"
+            with clauses.case(*answered_clauses(contract, label, response.status_code)):
+                guard.validate(case, response)
 
     profile = settings.profile
     test = get_state_machine_test(

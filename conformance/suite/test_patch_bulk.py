@@ -19,7 +19,9 @@ from conformance.http.client import ApiClient, Exchange
 from conformance.inputs.factory import LeadFactory
 from conformance.leads import CreatedLeads, LeadsApi
 from conformance.oracle import writes
+from conformance.oracle.clauses import patch_clause, rule_clause, status_clause
 from conformance.oracle.contract import Contract
+from conformance.report.ledger import Cases
 from conformance.settings import Settings
 
 NewLead = Callable[..., dict[str, Any]]
@@ -77,6 +79,7 @@ def _check_untouched(
 # --- PATCH /leads/{id} -----------------------------------------------------------------------
 
 
+@pytest.mark.clauses(patch_clause("replace", "/status"))
 def test_patch_status_takes_effect_and_touches_nothing_else(
     api: LeadsApi, contract: Contract, new_lead: NewLead, rnd: random.Random
 ) -> None:
@@ -93,6 +96,7 @@ def test_patch_status_takes_effect_and_touches_nothing_else(
     )
 
 
+@pytest.mark.clauses(patch_clause("replace", "/assignment/user"))
 @pytest.mark.parametrize("as_text", [False, True], ids=["integer", "digits-string"])
 def test_patch_assignment_user_takes_effect(
     api: LeadsApi,
@@ -118,14 +122,15 @@ def test_patch_assignment_user_takes_effect(
 
 @pytest.mark.parametrize("target", ["property", "mls"])
 def test_patch_add_and_remove_assignments(
-    api: LeadsApi, new_lead: NewLead, factory: LeadFactory, target: str
+    api: LeadsApi, new_lead: NewLead, factory: LeadFactory, target: str, clauses: Cases
 ) -> None:
     pool = factory.reference.property_ids if target == "property" else factory.reference.mls_ids
+    path = f"/assignment/{target}"
     if not pool:
-        pytest.skip(f"no {target} id seen on the server's leads to assign")
+        with clauses.case(patch_clause("add", path), patch_clause("remove", path)):
+            pytest.skip(f"no {target} id seen on the server's leads to assign")
     lead, bystander = new_lead(), new_lead()
     key = "properties" if target == "property" else "mls"
-    path = f"/assignment/{target}"
     present = lead[key][0] if lead[key] else None
     absent = next((i for i in pool if i not in lead[key]), None)
     steps: list[tuple[str, list[dict[str, Any]]]] = []
@@ -138,19 +143,21 @@ def test_patch_add_and_remove_assignments(
     if present is not None:
         steps.append(("removes it", [{"op": "remove", "path": path, "value": present}]))
     for effect, operations in steps:
-        _, before = api.get(lead["id"])
-        assert before is not None
-        exchange = _patch(api, lead["id"], operations)
-        _check_applied(
-            api,
-            exchange,
-            before,
-            operations,
-            f"PATCH /leads/{{id}} {operations[0]['op']} {path}: {effect} ({key})",
-            [bystander],
-        )
+        with clauses.case(patch_clause(operations[0]["op"], path)):
+            _, before = api.get(lead["id"])
+            assert before is not None
+            exchange = _patch(api, lead["id"], operations)
+            _check_applied(
+                api,
+                exchange,
+                before,
+                operations,
+                f"PATCH /leads/{{id}} {operations[0]['op']} {path}: {effect} ({key})",
+                [bystander],
+            )
 
 
+@pytest.mark.clauses("patch-in-order")
 def test_patch_operations_apply_in_order(
     api: LeadsApi, contract: Contract, new_lead: NewLead, rnd: random.Random
 ) -> None:
@@ -194,25 +201,37 @@ _INVALID_PATCHES: dict[str, tuple[Callable[[str], list[dict[str, Any]]], int]] =
 }
 
 
+# The rule beyond the schema a 422 case breaks.
+_RULE_OF = {
+    "unknown-user": "user-exists",
+    "unknown-property": "properties-exist",
+    "unknown-mls": "properties-exist",
+}
+
+
 @pytest.mark.parametrize("case", sorted(_INVALID_PATCHES))
 def test_invalid_patch_changes_nothing(
-    api: LeadsApi, contract: Contract, new_lead: NewLead, case: str
+    api: LeadsApi, contract: Contract, new_lead: NewLead, case: str, clauses: Cases
 ) -> None:
     build, status = _INVALID_PATCHES[case]
     lead = new_lead()
     target = next(s for s in contract.status_order if s != lead["status"])
-    exchange = _patch(api, lead["id"], build(target))
     clause = (
         "PATCH /leads/{id}: any other op/path pair is 400; an unknown user, property or MLS id "
         "422; atomic: one invalid operation and nothing changes"
     )
-    checks.refusal_is_problem(exchange, status, clause)
-    get, after = api.get(lead["id"])
-    checks.refused_request_changes_nothing(
-        [exchange, get], {lead["id"]: lead}, {lead["id"]: after}, clause
-    )
+    rule = [rule_clause(_RULE_OF[case])] if case in _RULE_OF else []
+    with clauses.case(status_clause("PATCH /leads/{id}", status), *rule):
+        exchange = _patch(api, lead["id"], build(target))
+        checks.refusal_is_problem(exchange, status, clause)
+    with clauses.case("patch-atomic", "refusal-changes-nothing"):
+        get, after = api.get(lead["id"])
+        checks.refused_request_changes_nothing(
+            [exchange, get], {lead["id"]: lead}, {lead["id"]: after}, clause
+        )
 
 
+@pytest.mark.clauses("PATCH /leads/{id} 404")
 def test_patch_of_a_missing_lead_is_404(api: LeadsApi, new_lead: NewLead) -> None:
     lead = new_lead()
     api.client.delete(f"/leads/{lead['id']}")
@@ -223,6 +242,7 @@ def test_patch_of_a_missing_lead_is_404(api: LeadsApi, new_lead: NewLead) -> Non
 # --- PATCH /leads (bulk) ----------------------------------------------------------------------
 
 
+@pytest.mark.clauses("bulk-patch-by-ids")
 def test_bulk_patch_touches_exactly_the_listed_leads(
     api: LeadsApi,
     contract: Contract,
@@ -254,6 +274,7 @@ def test_bulk_patch_touches_exactly_the_listed_leads(
     checks.patch_leaves_other_fields_alone([exchange, get], second, after, {"user"}, clause)
 
 
+@pytest.mark.clauses("bulk-patch-by-ids")
 def test_bulk_patch_applies_in_order_across_leads(
     api: LeadsApi, contract: Contract, new_lead: NewLead, rnd: random.Random
 ) -> None:
@@ -275,7 +296,12 @@ def test_bulk_patch_applies_in_order_across_leads(
 
 @pytest.mark.parametrize("problem", ["unknown-lead", "invalid-operation", "unknown-user"])
 def test_invalid_bulk_patch_changes_nothing(
-    api: LeadsApi, contract: Contract, new_lead: NewLead, problem: str, rnd: random.Random
+    api: LeadsApi,
+    contract: Contract,
+    new_lead: NewLead,
+    problem: str,
+    rnd: random.Random,
+    clauses: Cases,
 ) -> None:
     lead, other = new_lead(), new_lead()
     valid = {
@@ -297,21 +323,25 @@ def test_invalid_bulk_patch_changes_nothing(
             422,
         ),
     }[problem]
-    exchange = api.client.patch("/leads", {"operations": [valid, bad]})
     clause = (
         "PATCH /leads: atomic; an unknown lead (404) or an invalid operation (400/422) and "
         "nothing is applied"
     )
-    checks.refusal_is_problem(exchange, status, clause)
-    gets, after = api.snapshot([lead["id"], other["id"]])
-    checks.refused_request_changes_nothing(
-        [exchange, *gets], {lead["id"]: lead, other["id"]: other}, after, clause
-    )
+    rule = [rule_clause(_RULE_OF[problem])] if problem in _RULE_OF else []
+    with clauses.case(status_clause("PATCH /leads", status), *rule):
+        exchange = api.client.patch("/leads", {"operations": [valid, bad]})
+        checks.refusal_is_problem(exchange, status, clause)
+    with clauses.case("bulk-patch-atomic", "refusal-changes-nothing"):
+        gets, after = api.snapshot([lead["id"], other["id"]])
+        checks.refused_request_changes_nothing(
+            [exchange, *gets], {lead["id"]: lead, other["id"]: other}, after, clause
+        )
 
 
 # --- DELETE /leads (bulk) ---------------------------------------------------------------------
 
 
+@pytest.mark.clauses("bulk-delete-by-ids")
 def test_bulk_delete_deletes_exactly_the_listed_ids(api: LeadsApi, new_lead: NewLead) -> None:
     doomed = [new_lead(), new_lead()]
     kept = new_lead()
@@ -326,6 +356,7 @@ def test_bulk_delete_deletes_exactly_the_listed_ids(api: LeadsApi, new_lead: New
     _check_untouched(api, exchange, [kept], clause)
 
 
+@pytest.mark.clauses("bulk-delete-atomic", "DELETE /leads 404")
 @pytest.mark.parametrize("problem", ["unknown-id"])
 def test_invalid_bulk_delete_deletes_nothing(
     api: LeadsApi, new_lead: NewLead, problem: str
@@ -368,6 +399,7 @@ def restore_mock(api: LeadsApi, request: pytest.FixtureRequest) -> Iterator[None
 
 
 @pytest.mark.destructive
+@pytest.mark.clauses("bulk-patch-wildcard")
 @pytest.mark.usefixtures("restore_mock")
 def test_wildcard_patch_reaches_every_lead_the_caller_may_update(
     api: LeadsApi, contract: Contract, new_lead: NewLead, settings: Settings
@@ -396,6 +428,7 @@ def test_wildcard_patch_reaches_every_lead_the_caller_may_update(
 
 
 @pytest.mark.destructive
+@pytest.mark.clauses("bulk-patch-wildcard", "right lead.update.other")
 @pytest.mark.usefixtures("restore_mock")
 def test_wildcard_patch_of_an_agent_reaches_only_its_own_leads(
     api: LeadsApi,
@@ -420,6 +453,7 @@ def test_wildcard_patch_of_an_agent_reaches_only_its_own_leads(
 
 
 @pytest.mark.destructive
+@pytest.mark.clauses("bulk-delete-all", "right lead.delete.other")
 @pytest.mark.usefixtures("restore_mock")
 def test_bulk_delete_without_ids_deletes_every_lead_of_an_agent(
     api: LeadsApi, agent_client: ApiClient, new_lead: NewLead
@@ -439,6 +473,7 @@ def test_bulk_delete_without_ids_deletes_every_lead_of_an_agent(
 
 
 @pytest.mark.destructive
+@pytest.mark.clauses("bulk-delete-all")
 @pytest.mark.usefixtures("restore_mock")
 @pytest.mark.parametrize(
     "body", [None, {}, {"leads": []}], ids=["no-body", "empty-object", "empty-list"]

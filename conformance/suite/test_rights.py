@@ -18,8 +18,11 @@ from conformance import checks
 from conformance.http.client import ApiClient, Exchange
 from conformance.inputs.factory import LeadFactory
 from conformance.leads import LeadsApi
+from conformance.oracle.clauses import AUTH, right_clause, status_clause
 from conformance.oracle.contract import Contract, Operation
-from conformance.settings import CONTRACT_KEY, ROLE_RIGHTS
+from conformance.report.ledger import Cases
+from conformance.settings import ROLE_RIGHTS
+from conformance.stash import CONTRACT_KEY
 
 NewLead = Callable[..., dict[str, Any]]
 
@@ -74,6 +77,15 @@ def expected_refusal(op: Operation, rights: frozenset[str], targets_other: bool)
     if targets_other and op.rights.other and op.rights.other not in rights:
         return 403
     return None
+
+
+def rights_at_stake(op: Operation, rights: frozenset[str]) -> list[str]:
+    """The clauses of the rights a caller holding `rights` lacks for `op` on another user's
+    lead: the required ones missing, else the `.other` one."""
+    missing = sorted(set(op.rights.required) - rights)
+    if not missing and op.rights.other and op.rights.other not in rights:
+        missing = [op.rights.other]
+    return [right_clause(r) for r in missing]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -133,22 +145,28 @@ def test_operation_without_the_right_is_403_and_changes_nothing(
     rnd: random.Random,
     operation_id: str,
     role: str,
+    clauses: Cases,
 ) -> None:
-    client: ApiClient = request.getfixturevalue(role.replace("_token", "_client"))
     op = contract.operation(operation_id)
-    # A create or replace names the admin as the user: "another user" for this role.
-    body, marker = _marked_body(factory, rnd, identities["token"])
+    at_stake = rights_at_stake(op, ROLE_RIGHTS[role])
     status = expected_refusal(op, ROLE_RIGHTS[role], targets_other=True)
-    call = build_call(op, target, contract, body)
-    exchange = call.send(client)
-    if status is None:
-        if op.operation_id == "list_leads":
-            _list_holds_only_own_leads(exchange, op, identities, api.as_caller(client))
-            return
-        pytest.fail(f"{role} holds every right {op.operation_id} needs: no refusal to test")
-    clause = _clause(op, f"a {role.replace('_token', '')} token gets {status}")
-    checks.refusal_is_problem(exchange, status, clause)
-    _assert_nothing_changed(api, exchange, target, clause, marker)
+    refused = [status_clause(op.label, status), "problem-json"] if status else []
+    with clauses.case(*at_stake, *refused):
+        # Here, so that a role whose token was not given is a skip of these clauses.
+        client: ApiClient = request.getfixturevalue(role.replace("_token", "_client"))
+        # A create or replace names the admin as the user: "another user" for this role.
+        body, marker = _marked_body(factory, rnd, identities["token"])
+        call = build_call(op, target, contract, body)
+        exchange = call.send(client)
+        if status is None:
+            if op.operation_id == "list_leads":
+                _list_holds_only_own_leads(exchange, op, identities, api.as_caller(client))
+                return
+            pytest.fail(f"{role} holds every right {op.operation_id} needs: no refusal to test")
+        clause = _clause(op, f"a {role.replace('_token', '')} token gets {status}")
+        checks.refusal_is_problem(exchange, status, clause)
+    with clauses.case("refusal-changes-nothing"):
+        _assert_nothing_changed(api, exchange, target, clause, marker)
 
 
 def _list_holds_only_own_leads(
@@ -186,72 +204,85 @@ def test_operation_without_valid_credentials_is_401_and_changes_nothing(
     run_tag: str,
     operation_id: str,
     authorization: str | None,
+    clauses: Cases,
 ) -> None:
     op = contract.operation(operation_id)
     body, marker = _marked_body(factory, rnd, None)
     call = build_call(op, target, contract, body)
     headers = {} if authorization is None else {"Authorization": authorization.format(tag=run_tag)}
-    exchange = anonymous.request(call.method, call.path, body=call.body, headers=headers)
     clause = (
         f"{op.label}: no token, a malformed header or an unknown token is 401 "
         "with WWW-Authenticate: Bearer (D-20)"
     )
-    checks.refusal_is_problem(exchange, 401, clause)
-    _assert_nothing_changed(api, exchange, target, clause, marker)
+    with clauses.case(AUTH, status_clause(op.label, 401), "problem-json"):
+        exchange = anonymous.request(call.method, call.path, body=call.body, headers=headers)
+        checks.refusal_is_problem(exchange, 401, clause)
+    with clauses.case("refusal-changes-nothing"):
+        _assert_nothing_changed(api, exchange, target, clause, marker)
 
 
 def test_agent_may_act_on_its_own_leads(
+    request: pytest.FixtureRequest,
     api: LeadsApi,
-    agent_client: ApiClient,
     contract: Contract,
     factory: LeadFactory,
     new_lead: NewLead,
     rnd: random.Random,
     operation_id: str,
+    clauses: Cases,
 ) -> None:
     """The rights named are enough: the agent's own lead needs no `.other` right."""
     op = contract.operation(operation_id)
-    agent = api.as_caller(agent_client)
-    own = new_lead(caller=agent)
-    call = build_call(op, own, contract, factory.body(rnd))
-    exchange = call.send(agent_client)
-    if exchange.status == 201:
-        agent.created.add(exchange.json["lead"]["id"])
-    success = {"GET": 200, "POST": 201, "PUT": 200, "PATCH": 204, "DELETE": 204}[call.method]
-    checks.answers_status(
-        exchange, success, _clause(op, "an agent holding the required rights acts on its own lead")
-    )
+    with clauses.case(*(right_clause(r) for r in op.rights.required)):
+        agent_client: ApiClient = request.getfixturevalue("agent_client")
+        agent = api.as_caller(agent_client)
+        own = new_lead(caller=agent)
+        call = build_call(op, own, contract, factory.body(rnd))
+        exchange = call.send(agent_client)
+        if exchange.status == 201:
+            agent.created.add(exchange.json["lead"]["id"])
+        success = {"GET": 200, "POST": 201, "PUT": 200, "PATCH": 204, "DELETE": 204}[call.method]
+        checks.answers_status(
+            exchange,
+            success,
+            _clause(op, "an agent holding the required rights acts on its own lead"),
+        )
 
 
 @pytest.mark.parametrize("operation_id", ["create_lead", "update_lead", "patch_lead"])
 def test_agent_may_not_assign_a_lead_to_another_user(
+    request: pytest.FixtureRequest,
     api: LeadsApi,
-    agent_client: ApiClient,
     contract: Contract,
     factory: LeadFactory,
     new_lead: NewLead,
     identities: dict[str, int],
     rnd: random.Random,
     operation_id: str,
+    clauses: Cases,
 ) -> None:
     """D-14, D-10: naming another user than the caller needs lead.update.other."""
-    agent = api.as_caller(agent_client)
-    own = new_lead(caller=agent)
-    admin = identities["token"]
-    body, marker = _marked_body(factory, rnd, admin)
-    call = {
-        "create_lead": Call("POST", "/leads", body),
-        "update_lead": Call("PUT", f"/leads/{own['id']}", body),
-        "patch_lead": Call(
-            "PATCH",
-            f"/leads/{own['id']}",
-            {"operations": [{"op": "replace", "path": "/assignment/user", "value": admin}]},
-        ),
-    }[operation_id]
-    exchange = call.send(agent_client)
-    if exchange.status == 201:
-        agent.created.add(exchange.json["lead"]["id"])
     op = contract.operation(operation_id)
+    assert op.rights.other is not None
     clause = _clause(op, "assigning a lead to another user than the caller needs lead.update.other")
-    checks.refusal_is_problem(exchange, 403, clause)
-    _assert_nothing_changed(api, exchange, own, clause, marker)
+    with clauses.case(right_clause(op.rights.other), status_clause(op.label, 403)):
+        agent_client: ApiClient = request.getfixturevalue("agent_client")
+        agent = api.as_caller(agent_client)
+        own = new_lead(caller=agent)
+        admin = identities["token"]
+        body, marker = _marked_body(factory, rnd, admin)
+        call = {
+            "create_lead": Call("POST", "/leads", body),
+            "update_lead": Call("PUT", f"/leads/{own['id']}", body),
+            "patch_lead": Call(
+                "PATCH",
+                f"/leads/{own['id']}",
+                {"operations": [{"op": "replace", "path": "/assignment/user", "value": admin}]},
+            ),
+        }[operation_id]
+        exchange = call.send(agent_client)
+        if exchange.status == 201:
+            agent.created.add(exchange.json["lead"]["id"])
+        checks.refusal_is_problem(exchange, 403, clause)
+    with clauses.case("refusal-changes-nothing"):
+        _assert_nothing_changed(api, exchange, own, clause, marker)

@@ -22,7 +22,9 @@ from schemathesis.config import SchemathesisConfig
 from conformance.inputs.factory import LeadFactory
 from conformance.inputs.guard import CaseGuard
 from conformance.leads import LeadsApi
+from conformance.oracle.clauses import answered_clauses
 from conformance.oracle.contract import Contract
+from conformance.report.plugin import cases_of
 from conformance.settings import Settings, resolve
 
 _SETTINGS = resolve({}, os.environ)
@@ -84,12 +86,22 @@ def _sampled_out(case: Any, settings: Settings) -> bool:
 
 @schema.parametrize()
 def test_operation_conforms_to_contract(
-    case: Any, guard: CaseGuard, auth: dict[str, str], settings: Settings
+    case: Any,
+    guard: CaseGuard,
+    auth: dict[str, str],
+    settings: Settings,
+    contract: Contract,
+    request: pytest.FixtureRequest,
 ) -> None:
+    # Not the `clauses` fixture: Hypothesis refuses function-scoped fixtures in a @given test
+    # (schemathesis makes one), and the cases are meant to add up over its examples anyway.
+    clauses = cases_of(request.node)
     if _sampled_out(case, settings):
         return
     if not guard.make_safe(case):
         return
     response = case.call(base_url=settings.base_url, headers=auth)
     guard.after_call(case, response)
-    guard.validate(case, response)
+    label = f"{case.operation.method.upper()} {case.operation.path}"
+    with clauses.case(*answered_clauses(contract, label, response.status_code)):
+        guard.validate(case, response)

@@ -16,7 +16,9 @@ import pytest
 from conformance import checks
 from conformance.inputs.factory import LeadFactory
 from conformance.leads import LeadsApi
+from conformance.oracle.clauses import rule_clause, status_clause
 from conformance.oracle.contract import Contract
+from conformance.report.ledger import Cases
 
 ABSENT_ID = 987_654_321
 Body = dict[str, Any]
@@ -56,18 +58,18 @@ def _rename(old: str, new: str) -> Callable[[Contract, Body], None]:
     return change
 
 
-# name -> (how to break a valid body, the refusal)
-BROKEN: dict[str, tuple[Callable[[Contract, Body], None], int]] = {
-    "channel-of-another-source": (_other_sources_channel, 422),
-    "unknown-user": (_set("user", ABSENT_ID), 422),
-    "unknown-type": (_set("preference.types", [ABSENT_ID]), 422),
-    "unknown-location": (_set("preference.locations", ["zzz.987654321"]), 422),
-    "unknown-amenity": (_set("preference.amenities", [ABSENT_ID]), 422),
-    "unknown-property": (_set("properties", [ABSENT_ID]), 422),
-    "unknown-custom-field": (_set("fields", {str(ABSENT_ID): "x"}), 422),
-    "to-below-from": (_bounds_reversed, 422),
-    "preferences-for-preference": (_rename("preference", "preferences"), 400),
-    "channel-for-source_channel": (_rename("source_channel", "channel"), 400),
+# name -> (how to break a valid body, the refusal, the rule of the contract's `x-rules` broken)
+BROKEN: dict[str, tuple[Callable[[Contract, Body], None], int, str | None]] = {
+    "channel-of-another-source": (_other_sources_channel, 422, "channel-of-source"),
+    "unknown-user": (_set("user", ABSENT_ID), 422, "user-exists"),
+    "unknown-type": (_set("preference.types", [ABSENT_ID]), 422, "types-exist"),
+    "unknown-location": (_set("preference.locations", ["zzz.987654321"]), 422, "locations-exist"),
+    "unknown-amenity": (_set("preference.amenities", [ABSENT_ID]), 422, "amenities-exist"),
+    "unknown-property": (_set("properties", [ABSENT_ID]), 422, "properties-exist"),
+    "unknown-custom-field": (_set("fields", {str(ABSENT_ID): "x"}), 422, "custom-fields"),
+    "to-below-from": (_bounds_reversed, 422, "bounds"),
+    "preferences-for-preference": (_rename("preference", "preferences"), 400, None),
+    "channel-for-source_channel": (_rename("source_channel", "channel"), 400, None),
 }
 
 
@@ -78,21 +80,35 @@ def _marked(factory: LeadFactory, rnd: random.Random) -> tuple[Body, str]:
     return body, marker
 
 
+def _refusal_clauses(label: str, status: int, rule: str | None) -> list[str]:
+    return [status_clause(label, status), "problem-json", *([rule_clause(rule)] if rule else [])]
+
+
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_create_breaking_a_rule_is_refused_and_creates_nothing(
-    api: LeadsApi, contract: Contract, factory: LeadFactory, rnd: random.Random, case: str
+    api: LeadsApi,
+    contract: Contract,
+    factory: LeadFactory,
+    rnd: random.Random,
+    case: str,
+    clauses: Cases,
 ) -> None:
-    breaks, status = BROKEN[case]
+    breaks, status, rule = BROKEN[case]
     body, marker = _marked(factory, rnd)
     breaks(contract, body)
-    exchange = api.client.post("/leads", body)
-    if exchange.status == 201:
-        api.created.add(exchange.json["lead"]["id"])
     clause = f"POST /leads: {case} is refused with {status} (checks beyond the schema, D-3, D-5)"
-    checks.refusal_is_problem(exchange, status, clause)
-    checks.problem_lists_errors(exchange, clause)
-    listing = api.list_all({"query": marker})
-    checks.listing_holds_exactly(listing.exchanges, listing.leads, [], f"filters[query]={marker}")
+    with clauses.case(*_refusal_clauses("POST /leads", status, rule)):
+        exchange = api.client.post("/leads", body)
+        if exchange.status == 201:
+            api.created.add(exchange.json["lead"]["id"])
+        checks.refusal_is_problem(exchange, status, clause)
+    with clauses.case("errors-list-fields"):
+        checks.problem_lists_errors(exchange, clause)
+    with clauses.case("refusal-changes-nothing"):
+        listing = api.list_all({"query": marker})
+        checks.listing_holds_exactly(
+            listing.exchanges, listing.leads, [], f"filters[query]={marker}"
+        )
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
@@ -103,20 +119,24 @@ def test_replace_breaking_a_rule_is_refused_and_changes_nothing(
     new_lead: Callable[..., dict[str, Any]],
     rnd: random.Random,
     case: str,
+    clauses: Cases,
 ) -> None:
-    breaks, status = BROKEN[case]
+    breaks, status, rule = BROKEN[case]
     lead = new_lead()
     body, _ = _marked(factory, rnd)
     breaks(contract, body)
-    exchange = api.client.put(f"/leads/{lead['id']}", body)
     clause = f"PUT /leads/{{id}}: {case} is refused with {status}, as on creation"
-    checks.refusal_is_problem(exchange, status, clause)
-    get, after = api.get(lead["id"])
-    checks.refused_request_changes_nothing(
-        [exchange, get], {lead["id"]: lead}, {lead["id"]: after}, clause
-    )
+    with clauses.case(*_refusal_clauses("PUT /leads/{id}", status, rule)):
+        exchange = api.client.put(f"/leads/{lead['id']}", body)
+        checks.refusal_is_problem(exchange, status, clause)
+    with clauses.case("refusal-changes-nothing"):
+        get, after = api.get(lead["id"])
+        checks.refused_request_changes_nothing(
+            [exchange, get], {lead["id"]: lead}, {lead["id"]: after}, clause
+        )
 
 
+@pytest.mark.clauses(rule_clause("custom-fields"))
 def test_wrongly_typed_custom_field_is_refused(
     api: LeadsApi, factory: LeadFactory, rnd: random.Random
 ) -> None:
@@ -140,6 +160,7 @@ def test_wrongly_typed_custom_field_is_refused(
     checks.refusal_is_problem(exchange, 422, clause)
 
 
+@pytest.mark.clauses("path-id")
 @pytest.mark.parametrize("lead_id", ["abc", "1.5"])
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
 def test_path_id_that_is_not_a_positive_integer_is_404(

@@ -14,12 +14,12 @@ from typing import Any
 
 import jsonschema_rs
 import yaml
+from leads_contract import SPEC as DEFAULT_SPEC
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from ..api.terms import Rights, Terms
 
-DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "openapi" / "leads.yaml"
 _URI = "urn:leads-contract"
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+import leads_fixtures
 import orjson
 
 from ..api.records import CustomField, LeadRecord, NoteRecord, Property, ReferenceData, User
@@ -28,7 +29,7 @@ from ..api.validation import lead_rule_errors
 from . import fixture_cache
 from .contract import Contract
 
-DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "default"
+DEFAULT_FIXTURES = leads_fixtures.DEFAULT
 _SERVER_MANAGED = ("created_at", "updated_at", "notes")
 FILES = (
     "users.json",

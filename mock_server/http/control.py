@@ -4,6 +4,7 @@ contract."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from ..data.fixtures import FixtureError
 from .state import MockState
 
 PREFIX = "/__mock"
-SPEC = Path(__file__).resolve().parent / "control.yaml"
+SPEC = Path(str(files(__package__) / "control.yaml"))
 
 
 def spec() -> Any:

@@ -40,7 +40,7 @@ def serving(argv: list[str], ready_url: str, log: Path) -> Iterator[None]:
     with log.open("wb") as out:
         process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_until_ready(process, ready_url, log)
+        wait_until_ready(process, ready_url, log)
         yield
     finally:
         stop(process)
@@ -56,7 +56,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+def wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     with httpx.Client(trust_env=False, timeout=1.0) as http:
         while True:
