@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .http.client import Exchange
@@ -408,6 +409,48 @@ def timestamps_are_consistent(
             )
     if problems:
         raise ContractViolation(clause, [exchange], "consistent timestamps", _listing(problems))
+
+
+def _sub_second(text: str) -> bool:
+    """Whether an RFC 3339 time carries a fraction of a second (`...05.123Z`)."""
+    return "." in text.partition("T")[2]
+
+
+def _server_second(exchange: Exchange) -> datetime | None:
+    """When the server answered, to the second, by its `Date` header (RFC 9110), if sent."""
+    value = exchange.response_headers.get("date")
+    try:
+        return parsedate_to_datetime(value).astimezone(UTC) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def change_moves_updated_at(
+    write: Exchange, read: Exchange, before: Lead, after: Lead, clause: str
+) -> None:
+    """A write that changed the lead moved `updated_at` forward.
+
+    Servers keep time to the second or finer, and the contract fixes neither. With a fraction
+    of a second on either side, the new `updated_at` must be later. At second precision two
+    writes within one second may show the same time, so it must be later only when the
+    server's `Date` for the write names a later second than the old `updated_at`; without a
+    `Date` header only "never back" can be told apart (`timestamps_are_consistent`).
+    """
+    old, new = before["updated_at"], after["updated_at"]
+    old_at, new_at = lists.parse_instant(old), lists.parse_instant(new)
+    if _sub_second(old) or _sub_second(new):
+        must_move = True
+    else:
+        answered = _server_second(write)
+        must_move = answered is not None and answered.replace(microsecond=0) > old_at
+    if new_at < old_at or (must_move and new_at <= old_at):
+        raise ContractViolation(
+            f"{clause}; a write that changes the lead moves `updated_at` forward (D-15)",
+            [write, read],
+            f"updated_at later than {old}",
+            f"updated_at {new}",
+            clauses=["timestamps"],
+        )
 
 
 def matching_count_adds_up(exchange: Exchange, lead: Lead) -> None:

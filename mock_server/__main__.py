@@ -71,9 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, default=8080, help="port (default: %(default)s)")
     parser.add_argument(
-        "--fixtures", type=Path, default=DEFAULT_FIXTURES, help="fixture set folder (default: the kit's own, 300 leads)"
+        "--fixtures",
+        type=Path,
+        default=DEFAULT_FIXTURES,
+        help="fixture set folder (default: the kit's own, 300 leads)",
     )
-    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="the contract, OpenAPI 3.0.x (default: the one this kit ships)")
+    parser.add_argument(
+        "--spec",
+        type=Path,
+        default=DEFAULT_SPEC,
+        help="the contract, OpenAPI 3.0.x (default: the one this kit ships)",
+    )
     parser.add_argument(
         "--delay",
         type=_delay,

@@ -1,4 +1,4 @@
-"""The benchmark's fixture sets, generated once by `leads_fixtures.generate` (`fixtures/generate.py`) and cached."""
+"""The benchmark's fixture sets, generated once by `fixtures/generate.py` and cached."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ class Cases:
         try:
             yield
         except ContractViolation as error:
-            blamed = [c for c in error.clauses if c in ids] or list(ids)
+            blamed = list(self._checked(error.clauses)) or list(ids)
             failure = failure_of(error, self.test)
             self.records += [{"clause": c, "outcome": FAILED, "failure": failure} for c in blamed]
             self.records += [{"clause": c, "outcome": OPEN} for c in ids if c not in blamed]
@@ -93,6 +93,17 @@ class Cases:
         for clause in self._checked(clauses):
             if clause not in touched:
                 self.records.append({"clause": clause, "outcome": outcome, **detail})
+
+    def declared_failure(self, clauses: Iterable[str], error: BaseException | None) -> None:
+        """The test failed outside any case: the clauses the violation names, when it names
+        some, are the broken ones (the declared others tried but not concluded); else every
+        declared clause."""
+        declared = list(clauses)
+        named = list(error.clauses) if isinstance(error, ContractViolation) else []
+        blamed = named or declared
+        failure = failure_of(error, self.test) if error is not None else {"test": self.test}
+        self.declared(blamed, FAILED, failure=failure)
+        self.declared([c for c in declared if c not in blamed], OPEN)
 
 
 @dataclass

@@ -71,11 +71,12 @@ def pytest_runtest_makereport(
     if report.when == "call" or (report.when == "setup" and not report.passed):
         cases = cases_of(item)
         declared = [c for marker in item.iter_markers("clauses") for c in marker.args]
-        failure = failure_of(call.excinfo.value, item.nodeid) if call.excinfo else None
+        error = call.excinfo.value if call.excinfo else None
+        failure = failure_of(error, item.nodeid) if error is not None else None
         if report.skipped:
             cases.declared(declared, SKIPPED, reason=_skip_reason(report))
         elif report.failed:
-            cases.declared(declared, FAILED, failure=failure)
+            cases.declared_failure(declared, error)
         elif report.passed:
             cases.declared(declared, PASSED)
         report.leads_clauses = list(cases.records)  # type: ignore[attr-defined]

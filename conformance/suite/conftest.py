@@ -307,6 +307,34 @@ def identities(
 
 
 @pytest.fixture(scope="session")
+def reader_identity(
+    api: LeadsApi,
+    factory: LeadFactory,
+    reader_client: ApiClient,
+    identities: dict[str, int],
+    run_tag: str,
+    settings: Settings,
+) -> int:
+    """The user behind the read-only token, which cannot create a lead to show it: the admin
+    creates one lead for each user the suite has seen, and the reader, who lists only its
+    own leads (no lead.read.other), sees the one that is its user's."""
+    tag = run_tag + "r"
+    tagged = LeadFactory(factory.contract, factory.reference, tag)
+    rnd = random.Random(settings.seed + 2)
+    for user in sorted({*factory.reference.user_ids, *identities.values()}):
+        api.create(tagged.body(rnd, user=user))
+    seen = {
+        lead["user"]["id"] for lead in api.as_caller(reader_client).list_all({"query": tag}).leads
+    }
+    if len(seen) != 1:
+        pytest.skip(
+            "cannot tell the read-only token's user: it is none of the users seen on the "
+            f"server's leads (its list of the suite's leads held users {sorted(seen)})"
+        )
+    return seen.pop()
+
+
+@pytest.fixture(scope="session")
 def corpus(
     api: LeadsApi,
     factory: LeadFactory,

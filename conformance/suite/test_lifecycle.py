@@ -100,6 +100,7 @@ def test_scripted_lifecycle(
         checks.timestamps_are_consistent(
             got, read, read_after, "PUT /leads/{id}: id and created_at never change"
         )
+        checks.change_moves_updated_at(put, got, read, read_after, "PUT /leads/{id}")
 
     status = next(s for s in contract.status_order if s != replacement["lead"]["status"])
     with clauses.case(patch_clause("replace", "/status"), "PATCH /leads/{id} 204"):

@@ -63,6 +63,8 @@ def _check_applied(
     changed = {k for k in targets if expected[k] != old[k]}
     checks.patch_leaves_other_fields_alone([exchange, get], before, after, changed, clause)
     checks.timestamps_are_consistent(get, before, after, clause)
+    if changed:
+        checks.change_moves_updated_at(exchange, get, before, after, clause)
     _check_untouched(api, exchange, bystanders, clause)
 
 

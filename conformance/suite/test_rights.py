@@ -169,6 +169,43 @@ def test_operation_without_the_right_is_403_and_changes_nothing(
         _assert_nothing_changed(api, exchange, target, clause, marker)
 
 
+# Every write of the contract on a lead: a token without the write rights is refused each.
+_WRITES_ON_A_LEAD = [
+    "update_lead",
+    "patch_lead",
+    "bulk_patch_leads",
+    "delete_lead",
+    "delete_lead_alias",
+    "bulk_delete_leads",
+]
+
+
+@pytest.mark.parametrize("operation_id", _WRITES_ON_A_LEAD)
+def test_a_read_only_token_is_refused_every_write_on_its_own_lead(
+    request: pytest.FixtureRequest,
+    api: LeadsApi,
+    contract: Contract,
+    factory: LeadFactory,
+    new_lead: NewLead,
+    rnd: random.Random,
+    operation_id: str,
+    clauses: Cases,
+) -> None:
+    """The lead is the reader's own, so no `.other` right is at stake: only the write right
+    itself can refuse it (a server that checks the read rights instead lets it through)."""
+    op = contract.operation(operation_id)
+    at_stake = rights_at_stake(op, ROLE_RIGHTS["reader_token"])
+    clause = _clause(op, "a read-only token is refused on a lead of its own user")
+    with clauses.case(*at_stake, status_clause(op.label, 403), "problem-json"):
+        reader: ApiClient = request.getfixturevalue("reader_client")
+        own = new_lead(user=request.getfixturevalue("reader_identity"))
+        body, marker = _marked_body(factory, rnd, None)
+        exchange = build_call(op, own, contract, body).send(reader)
+        checks.refusal_is_problem(exchange, 403, clause)
+    with clauses.case("refusal-changes-nothing"):
+        _assert_nothing_changed(api, exchange, own, clause, marker)
+
+
 def _list_holds_only_own_leads(
     exchange: Exchange, op: Operation, identities: Mapping[str, int], caller: LeadsApi
 ) -> None:

@@ -490,9 +490,7 @@ def _remove_property_ignored(app: AsyncApp) -> None:
     clause="PATCH /leads/{id}: `updated_at` is set when anything changed",
     modules=("test_patch_bulk",),
     select="patch_status_takes_effect or patch_operations_apply_in_order",
-    expect=("updated_at",),
-    gap="checks.timestamps_are_consistent requires only that updated_at never goes back; "
-    "nothing requires a patch (or a PUT) that changed the lead to move it forward",
+    expect=("moves `updated_at` forward",),
 )
 def _updated_at_not_set(app: AsyncApp) -> None:
     service = _service(app)
@@ -590,11 +588,8 @@ def _reader_can_update(app: AsyncApp) -> None:
     bug="PUT /leads/{id} checks lead.read (and lead.read.other) instead of the update rights",
     clause="PUT /leads/{id} x-rights: lead.update, and lead.update.other for another's lead",
     modules=("test_rights",),
-    select="update_lead",
-    expect=("PUT /leads/{id} (update_lead)",),
-    gap="the rights tests aim every refused request at the admin's lead, so a token short of "
-    "lead.update (the reader) is refused anyway, for lacking lead.read.other; no test lets a "
-    "token with lead.read but without lead.update replace a lead of its own",
+    select="read_only_token_is_refused_every_write_on_its_own_lead and update_lead",
+    expect=("PUT /leads/{id} (update_lead)", "a read-only token is refused on a lead of its own"),
 )
 def _update_checks_read_rights(app: AsyncApp) -> None:
     service = _service(app)

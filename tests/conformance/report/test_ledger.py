@@ -93,6 +93,22 @@ def test_declared_clauses_count_the_test_once_unless_it_recorded_them() -> None:
     assert tallies["list-paging"].state == "broken"
 
 
+def test_a_test_failing_outside_a_case_blames_what_its_violation_names() -> None:
+    cases = Cases(CATALOGUE, "t")
+    violation = ContractViolation("x", [], "later", "same", clauses=["timestamps"])
+    cases.declared_failure(["PATCH replace /status"], violation)
+    tallies = tally(CATALOGUE, cases.records)
+    assert tallies["timestamps"].state == "broken"
+    assert (tallies["PATCH replace /status"].tried, tallies["PATCH replace /status"].failed) == (
+        1,
+        0,
+    )
+    plain = Cases(CATALOGUE, "t")
+    plain.declared_failure(["list-count", "list-paging"], RuntimeError("boom"))
+    tallies = tally(CATALOGUE, plain.records)
+    assert tallies["list-count"].failed == tallies["list-paging"].failed == 1
+
+
 def test_a_clause_the_contract_lacks_is_a_suite_bug() -> None:
     with (
         pytest.raises(UnknownClause, match="filters\\[colour\\]"),
