@@ -7,7 +7,7 @@ They replace Connexion's request validators through `validator_map`; each raises
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
 from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
@@ -16,6 +16,7 @@ from connexion.lifecycle import ConnexionRequest
 from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
+from jsonschema.validators import extend
 from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope
 
@@ -57,18 +58,79 @@ def _extra_keys(error: ValidationError) -> list[str]:
     return sorted(k for k in instance if k not in allowed)
 
 
+def _discriminators(branches: Any) -> set[str]:
+    """The fields every branch pins with an enumeration or a pattern: what tells the branches
+    apart (a patch operation's `op` and `path`)."""
+    if not isinstance(branches, list) or not all(isinstance(b, dict) for b in branches):
+        return set()
+    pinned = [
+        {k for k, s in b.get("properties", {}).items() if "enum" in s or "pattern" in s}
+        for b in branches
+    ]
+    return set.intersection(*pinned) if pinned else set()
+
+
 def _leaves(error: ValidationError) -> Iterable[ValidationError]:
-    """The most specific errors: oneOf/anyOf failures are explained by their best branch."""
-    if error.context and error.validator in ("oneOf", "anyOf"):
-        deepest = max(error.context, key=lambda e: len(e.absolute_path))
-        yield from _leaves(deepest) if deepest.context else [deepest]
-    else:
+    """The most specific errors. A oneOf/anyOf failure is explained by the branch meant for
+    the value: one whose type and discriminating fields it matches (`replace /status` with a
+    bad value fails the `/status` branch on `value`, the others on `path`), then the one with
+    the fewest wrong fields, the fewest errors, the deepest (a bad `email` in a legal
+    representative rather than "not null"); every error of that branch, not only one."""
+    if not (error.context and error.validator in ("oneOf", "anyOf")):
         yield error
+        return
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    keys = _discriminators(error.validator_value)
+
+    def unmeant(errors: list[ValidationError]) -> bool:
+        return any(
+            (not e.relative_path and e.validator == "type")
+            or (len(e.relative_path) == 1 and e.relative_path[0] in keys)
+            for e in errors
+        )
+
+    best = min(
+        branches.values(),
+        key=lambda errors: (
+            unmeant(errors),
+            len({tuple(e.absolute_path) for e in errors}),
+            len(errors),
+            -max(len(e.absolute_path) for e in errors),
+        ),
+    )
+    for sub in best:
+        yield from _leaves(sub)
+
+
+def _required(validator: Any, required: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """`required` naming the missing field in the error's path, as every other field error
+    is named: jsonschema's own puts it in the message only, once per missing field, which
+    read as "every missing field" gave each one as many times as there were missing fields."""
+    if not validator.is_type(instance, "object"):
+        return
+    for name in required:
+        if name not in instance:
+            yield ValidationError("a required field is missing", path=[name])
 
 
 def _sorted_errors(validator: Any, instance: Any) -> list[ValidationError]:
     found = [leaf for e in validator.iter_errors(instance) for leaf in _leaves(e)]
     return sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
+
+
+def _one_per_field(errors: Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    """Each field once: two reasons for one field (too long and off its pattern) are one
+    entry with both, so that `errors` and the count in `detail` are the invalid fields."""
+    merged: dict[tuple[str, str], dict[str, str]] = {}
+    for error in errors:
+        key = (error["in"], error["name"])
+        if key not in merged:
+            merged[key] = dict(error)
+        elif error["message"] not in merged[key]["message"].split("; "):
+            merged[key]["message"] += "; " + error["message"]
+    return list(merged.values())
 
 
 async def _unchunked(receive: Receive, scope: Scope) -> tuple[Receive, Scope]:
@@ -97,12 +159,16 @@ async def _unchunked(receive: Receive, scope: Scope) -> tuple[Receive, Scope]:
     return replay, scope
 
 
+_BodyValidator = extend(Draft4RequestValidator, {"required": _required})
+_ParameterValidator = extend(Draft4Validator, {"required": _required})
+
+
 def _body_schema(schema: Any) -> Any:
-    return Draft4RequestValidator(schema, format_checker=_FORMATS)
+    return _BodyValidator(schema, format_checker=_FORMATS)
 
 
 def _parameter_schema(schema: Any) -> Any:
-    return Draft4Validator(schema, format_checker=_FORMATS)
+    return _ParameterValidator(schema, format_checker=_FORMATS)
 
 
 class AllErrorsBodyValidator(JSONRequestBodyValidator):
@@ -155,18 +221,10 @@ class AllErrorsBodyValidator(JSONRequestBodyValidator):
                     field_error("body", f"{pointer}/{key}", f"unknown field {key!r}")
                     for key in _extra_keys(error)
                 ]
-            elif error.validator == "required" and isinstance(error.instance, dict):
-                # Name the missing field itself, as for every other error.
-                required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
-                errors += [
-                    field_error("body", f"{pointer}/{key}", "a required field is missing")
-                    for key in required
-                    if key not in error.instance
-                ]
             else:
                 errors.append(field_error("body", pointer, error.message))
         if errors:
-            raise InvalidRequest(errors)
+            raise InvalidRequest(_one_per_field(errors))
         return None
 
 
@@ -176,10 +234,10 @@ def validators_for_one_app() -> tuple[
     """The validator classes with a cache of compiled schemas of their own, for one app."""
 
     class Parameters(AllErrorsParameterValidator):
-        compiled = _Compiled(lambda schema: Draft4Validator(schema, format_checker=_FORMATS))
+        compiled = _Compiled(_parameter_schema)
 
     class Body(AllErrorsBodyValidator):
-        compiled = _Compiled(lambda schema: Draft4RequestValidator(schema, format_checker=_FORMATS))
+        compiled = _Compiled(_body_schema)
 
     return Parameters, Body
 
@@ -211,7 +269,7 @@ class AllErrorsParameterValidator(ParameterValidator):
                 value = sources[location].get(key)
                 errors += self._check(location, param, value)
         if errors:
-            raise InvalidRequest(errors)
+            raise InvalidRequest(_one_per_field(errors))
 
     def _check(self, location: str, param: dict[str, Any], value: Any) -> list[dict[str, str]]:
         name = param["name"]
