@@ -121,6 +121,92 @@ def problem_lists_errors(exchange: Exchange, clause: str) -> None:
         )
 
 
+Field = str | tuple[str, ...]  # a field a request got wrong, or the fields any of which may name it
+
+
+def _related(name: str, field: str) -> bool:
+    """Whether an error's name is about `field`: the field itself or a part of it
+    (`/lead/preference/types/0` for `/lead/preference/types`, `filters[created][from]` for
+    `filters[created]`)."""
+    part = "/" if field.startswith("/") else "["
+    return name == field or name.startswith(field + part)
+
+
+def _about_the_request(
+    entry: Mapping[str, Any], body: Any, query: Sequence[tuple[str, str]]
+) -> bool:
+    """Whether an error names something of this request: a field of its body (or one missing
+    from an object the body has), or a query parameter it sent."""
+    where, name = entry.get("in"), str(entry.get("name", ""))
+    if where == "body":
+        if name == "":
+            return True
+        node = body
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in name.split("/")[1:]]
+        for part in parts[:-1]:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return False
+        return isinstance(node, dict | list)
+    if where == "query":
+        roots = {key.split("[", 1)[0] for key, _ in query}
+        return name.split("[", 1)[0] in roots
+    return where in ("path", "header")
+
+
+def errors_name_each_invalid_field_once(
+    exchange: Exchange,
+    clause: str,
+    *,
+    wrong: Sequence[Field],
+    body: Any = None,
+    query: Sequence[tuple[str, str]] = (),
+) -> None:
+    """D-32: a 400 or 422 names, in `errors`, each field the request got wrong, once, and
+    nothing the request did not have. `wrong`: the fields the suite broke in an otherwise
+    valid request (a tuple when a server may fairly name any of them: the channel or the
+    source of a mismatch); every entry must be about one of them."""
+    problem_lists_errors(exchange, clause)
+    errors = exchange.json["errors"]
+    entries = [(e.get("in"), e.get("name")) for e in errors]
+    problems = []
+    repeated = sorted({f"{w} {n}" for w, n in entries if entries.count((w, n)) > 1})
+    if repeated:
+        problems.append(f"named more than once: {', '.join(repeated)}")
+    strangers = [e for e in errors if not _about_the_request(e, body, query)]
+    if strangers:
+        problems.append(
+            "not in the request: " + ", ".join(f"{e.get('in')} {e.get('name')}" for e in strangers)
+        )
+    options = [(field,) if isinstance(field, str) else tuple(field) for field in wrong]
+    missing = [
+        " or ".join(option)
+        for option in options
+        if not any(_related(str(n), f) for _, n in entries for f in option)
+    ]
+    if missing:
+        problems.append(f"not named: {', '.join(missing)}")
+    unrelated = [
+        f"{w} {n}"
+        for w, n in entries
+        if not any(_related(str(n), f) for option in options for f in option)
+    ]
+    if unrelated:
+        problems.append(f"named though valid: {', '.join(unrelated)}")
+    if problems:
+        raise ContractViolation(
+            f"{clause}; `errors` names each invalid field of the request once, and nothing "
+            "else (D-32)",
+            [exchange],
+            "each of " + "; ".join(" or ".join(o) for o in options) + ", once",
+            "; ".join(problems),
+            clauses=["errors-list-fields"],
+        )
+
+
 # --- lists, filters, sorting, pagination --------------------------------------------------
 
 

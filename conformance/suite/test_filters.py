@@ -203,14 +203,17 @@ def test_filters_keep_the_suites_own_leads(
     run()
 
 
-@pytest.mark.clauses("list-unknown-filter", "GET /leads 400")
+@pytest.mark.clauses("list-unknown-filter", "GET /leads 400", "errors-list-fields")
 def test_unknown_filter_is_refused(api: LeadsApi) -> None:
     """D-27: a misspelled filter is a 400, never silently ignored."""
-    exchange = api.client.get("/leads", [("filters[client]", "1")])
-    checks.refusal_is_problem(
-        exchange,
-        400,
-        "GET /leads: LeadFilters has additionalProperties false; unknown filters are 400 (D-27)",
+    query = [("filters[client]", "1"), ("filters[status]", "prospect")]
+    exchange = api.client.get("/leads", query)
+    clause = (
+        "GET /leads: LeadFilters has additionalProperties false; unknown filters are 400 (D-27)"
+    )
+    checks.refusal_is_problem(exchange, 400, clause)
+    checks.errors_name_each_invalid_field_once(
+        exchange, clause, wrong=["filters[client]"], query=query
     )
 
 

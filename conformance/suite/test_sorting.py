@@ -139,7 +139,7 @@ def test_per_page_is_honoured(api: LeadsApi, contract: Contract, per_page: int |
     checks.page_is_well_formed(exchange, 1, per_page or contract.per_page_default)
 
 
-@pytest.mark.clauses("list-per-page", "GET /leads 400")
+@pytest.mark.clauses("list-per-page", "GET /leads 400", "errors-list-fields")
 @pytest.mark.parametrize(
     "query",
     [
@@ -155,8 +155,8 @@ def test_out_of_range_paging_and_sorting_are_refused(
     api: LeadsApi, query: list[tuple[str, str]]
 ) -> None:
     exchange = api.client.get("/leads", query)
-    checks.refusal_is_problem(
-        exchange,
-        400,
-        "GET /leads: page >= 1, per_page 1 to 100, sort and sort_order from their enums",
+    clause = "GET /leads: page >= 1, per_page 1 to 100, sort and sort_order from their enums"
+    checks.refusal_is_problem(exchange, 400, clause)
+    checks.errors_name_each_invalid_field_once(
+        exchange, clause, wrong=[name for name, _ in query], query=query
     )

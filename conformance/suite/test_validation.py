@@ -58,18 +58,114 @@ def _rename(old: str, new: str) -> Callable[[Contract, Body], None]:
     return change
 
 
-# name -> (how to break a valid body, the refusal, the rule of the contract's `x-rules` broken)
-BROKEN: dict[str, tuple[Callable[[Contract, Body], None], int, str | None]] = {
-    "channel-of-another-source": (_other_sources_channel, 422, "channel-of-source"),
-    "unknown-user": (_set("user", ABSENT_ID), 422, "user-exists"),
-    "unknown-type": (_set("preference.types", [ABSENT_ID]), 422, "types-exist"),
-    "unknown-location": (_set("preference.locations", ["zzz.987654321"]), 422, "locations-exist"),
-    "unknown-amenity": (_set("preference.amenities", [ABSENT_ID]), 422, "amenities-exist"),
-    "unknown-property": (_set("properties", [ABSENT_ID]), 422, "properties-exist"),
-    "unknown-custom-field": (_set("fields", {str(ABSENT_ID): "x"}), 422, "custom-fields"),
-    "to-below-from": (_bounds_reversed, 422, "bounds"),
-    "preferences-for-preference": (_rename("preference", "preferences"), 400, None),
-    "channel-for-source_channel": (_rename("source_channel", "channel"), 400, None),
+def _remove(*names: str) -> Callable[[Contract, Body], None]:
+    def change(_: Contract, body: Body) -> None:
+        for name in names:
+            body["lead"].pop(name, None)
+
+    return change
+
+
+def _both(*changes: Callable[[Contract, Body], None]) -> Callable[[Contract, Body], None]:
+    def change(contract: Contract, body: Body) -> None:
+        for one in changes:
+            one(contract, body)
+
+    return change
+
+
+def _empty_lead(_: Contract, body: Body) -> None:
+    body["lead"] = {}
+
+
+def _everything_required(contract: Contract) -> list[checks.Field]:
+    return [f"/lead/{name}" for name in contract.schema("LeadWrite")["required"]]
+
+
+Wrong = Callable[[Contract], list[checks.Field]]
+
+
+def _fields(*fields: checks.Field) -> Wrong:
+    return lambda _: list(fields)
+
+
+# name -> (how to break a valid body, the refusal, the rule of the contract's `x-rules` it
+# breaks, the fields the refusal must name: each once, and no other)
+BROKEN: dict[str, tuple[Callable[[Contract, Body], None], int, str | None, Wrong]] = {
+    "channel-of-another-source": (
+        _other_sources_channel,
+        422,
+        "channel-of-source",
+        _fields(("/lead/source_channel", "/lead/source")),
+    ),
+    "unknown-user": (_set("user", ABSENT_ID), 422, "user-exists", _fields("/lead/user")),
+    "unknown-type": (
+        _set("preference.types", [ABSENT_ID]),
+        422,
+        "types-exist",
+        _fields("/lead/preference/types"),
+    ),
+    "unknown-location": (
+        _set("preference.locations", ["zzz.987654321"]),
+        422,
+        "locations-exist",
+        _fields("/lead/preference/locations"),
+    ),
+    "unknown-amenity": (
+        _set("preference.amenities", [ABSENT_ID]),
+        422,
+        "amenities-exist",
+        _fields("/lead/preference/amenities"),
+    ),
+    "unknown-property": (
+        _set("properties", [ABSENT_ID]),
+        422,
+        "properties-exist",
+        _fields("/lead/properties"),
+    ),
+    "unknown-custom-field": (
+        _set("fields", {str(ABSENT_ID): "x"}),
+        422,
+        "custom-fields",
+        _fields("/lead/fields"),
+    ),
+    "to-below-from": (
+        _bounds_reversed,
+        422,
+        "bounds",
+        _fields(("/lead/preference/to_price", "/lead/preference/from_price")),
+    ),
+    "preferences-for-preference": (
+        _rename("preference", "preferences"),
+        400,
+        None,
+        _fields("/lead/preferences", "/lead/preference"),
+    ),
+    "channel-for-source_channel": (
+        _rename("source_channel", "channel"),
+        400,
+        None,
+        _fields("/lead/channel", "/lead/source_channel"),
+    ),
+    "three-required-missing": (
+        _remove("first_name", "mobile", "financial"),
+        400,
+        None,
+        _fields("/lead/first_name", "/lead/mobile", "/lead/financial"),
+    ),
+    "two-mistyped": (
+        _both(_set("first_name", 5), _set("preference.from_price", "x")),
+        400,
+        None,
+        _fields("/lead/first_name", "/lead/preference/from_price"),
+    ),
+    "unknown-field-in-the-preference": (
+        _set("preference.colour", "blue"),
+        400,
+        None,
+        _fields("/lead/preference/colour"),
+    ),
+    "empty-lead": (_empty_lead, 400, None, _everything_required),
 }
 
 
@@ -93,7 +189,7 @@ def test_create_breaking_a_rule_is_refused_and_creates_nothing(
     case: str,
     clauses: Cases,
 ) -> None:
-    breaks, status, rule = BROKEN[case]
+    breaks, status, rule, wrong = BROKEN[case]
     body, marker = _marked(factory, rnd)
     breaks(contract, body)
     clause = f"POST /leads: {case} is refused with {status} (checks beyond the schema, D-3, D-5)"
@@ -103,7 +199,9 @@ def test_create_breaking_a_rule_is_refused_and_creates_nothing(
             api.created.add(exchange.json["lead"]["id"])
         checks.refusal_is_problem(exchange, status, clause)
     with clauses.case("errors-list-fields"):
-        checks.problem_lists_errors(exchange, clause)
+        checks.errors_name_each_invalid_field_once(
+            exchange, clause, wrong=wrong(contract), body=body
+        )
     with clauses.case("refusal-changes-nothing"):
         listing = api.list_all({"query": marker})
         checks.listing_holds_exactly(
@@ -121,7 +219,7 @@ def test_replace_breaking_a_rule_is_refused_and_changes_nothing(
     case: str,
     clauses: Cases,
 ) -> None:
-    breaks, status, rule = BROKEN[case]
+    breaks, status, rule, wrong = BROKEN[case]
     lead = new_lead()
     body, _ = _marked(factory, rnd)
     breaks(contract, body)
@@ -129,6 +227,10 @@ def test_replace_breaking_a_rule_is_refused_and_changes_nothing(
     with clauses.case(*_refusal_clauses("PUT /leads/{id}", status, rule)):
         exchange = api.client.put(f"/leads/{lead['id']}", body)
         checks.refusal_is_problem(exchange, status, clause)
+    with clauses.case("errors-list-fields"):
+        checks.errors_name_each_invalid_field_once(
+            exchange, clause, wrong=wrong(contract), body=body
+        )
     with clauses.case("refusal-changes-nothing"):
         get, after = api.get(lead["id"])
         checks.refused_request_changes_nothing(

@@ -16,6 +16,7 @@ long), and the words of that clause the failure must show.
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -725,6 +726,81 @@ def _unknown_filter_ignored(app: AsyncApp) -> ASGIApp:
         await app(scope, receive, send)
 
     return serve
+
+
+Rewrite = Callable[[Scope, int, list[tuple[bytes, bytes]], bytes], bytes]
+
+
+def rewriting(app: ASGIApp, change: Rewrite) -> ASGIApp:
+    """`app` with each answer's body rewritten by `change(scope, status, headers, body)`; the
+    Content-Length follows."""
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    headers = list(start.get("headers", []))
+                    body = change(scope, start["status"], headers, b"".join(chunks))
+                    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+                    headers.append((b"content-length", str(len(body)).encode()))
+                    await send({**start, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+
+        await app(scope, receive, keep)
+
+    return serve
+
+
+def _problem_errors(change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> Rewrite:
+    def rewrite(scope: Scope, status: int, headers: Any, body: bytes) -> bytes:
+        if status not in (400, 422) or not body:
+            return body
+        problem = json.loads(body)
+        if isinstance(problem, dict) and isinstance(problem.get("errors"), list):
+            problem["errors"] = change(problem["errors"])
+        return json.dumps(problem).encode()
+
+    return rewrite
+
+
+@mutant(
+    "validation_errors_repeated",
+    area="validation",
+    bug="a 400 lists every invalid field as many times as there are invalid fields (the "
+    "mock's own bug until the required fields were named one by one)",
+    clause="D-32: `errors` names each invalid field once",
+    modules=("test_validation",),
+    select="create_breaking_a_rule and three-required-missing",
+    expect=("names each invalid field of the request once", "named more than once"),
+)
+def _errors_repeated(app: AsyncApp) -> ASGIApp:
+    return rewriting(app, _problem_errors(lambda errors: errors * len(errors)))
+
+
+@mutant(
+    "validation_errors_name_valid_fields",
+    area="validation",
+    bug="a 400 or 422 also names a field the request had right (`/lead/title`)",
+    clause="D-32: `errors` names the invalid fields, nothing else",
+    modules=("test_validation",),
+    select="create_breaking_a_rule and unknown-user",
+    expect=("names each invalid field of the request once", "named though valid"),
+)
+def _errors_name_valid_fields(app: AsyncApp) -> ASGIApp:
+    extra = {"in": "body", "name": "/lead/title", "message": "looks odd"}
+    return rewriting(
+        app,
+        _problem_errors(lambda errors: errors + ([extra] if extra not in errors else [])),
+    )
 
 
 # --- schema -------------------------------------------------------------------------------------
