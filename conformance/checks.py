@@ -371,6 +371,33 @@ def page_is_well_formed(exchange: Exchange, page: int, per_page: int) -> None:
         )
 
 
+def count_agrees_with_its_page(exchange: Exchange) -> None:
+    """D-18, within one answer (so that it holds while other clients write between pages):
+    `count` is at least the leads up to this page, and exactly that on a page that is not
+    full (the last one)."""
+    body = _body(exchange)
+    if not isinstance(body, dict) or not isinstance(body.get("leads"), list):
+        return  # page_is_well_formed says what is wrong
+    page, per_page, count = body.get("page"), body.get("per_page"), body.get("count")
+    if not (isinstance(page, int) and isinstance(per_page, int) and isinstance(count, int)):
+        return
+    shown = len(body["leads"])
+    before = (page - 1) * per_page
+    if shown and count < before + shown:
+        expected = f"count of at least {before + shown} (page {page} of {per_page} holds {shown})"
+    elif 0 < shown < per_page and count != before + shown:
+        expected = f"count {before + shown}: the page is not full, so it is the last one"
+    else:
+        return
+    raise ContractViolation(
+        "GET /leads: `count` is the number of leads matching the filters, over all pages (D-18)",
+        [exchange],
+        expected,
+        f"count {count}",
+        clauses=["list-count"],
+    )
+
+
 # --- writes: model, patch, refusals ---------------------------------------------------------
 
 

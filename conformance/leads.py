@@ -109,6 +109,7 @@ class LeadsApi:
         exchange = self.client.get("/leads", query, headers=EXPAND if expand else None)
         checks.answers_status(exchange, 200, "GET /leads: a valid query answers 200")
         checks.page_is_well_formed(exchange, page, per_page)
+        checks.count_agrees_with_its_page(exchange)
         body = exchange.json
         return exchange, body["leads"], body["count"]
 

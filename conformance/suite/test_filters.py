@@ -96,10 +96,11 @@ def check_filters(
             checks.filtered_leads_match_filter(
                 contract, listing.exchanges, listing.leads, filters, today
             )
-        if listing.complete:
+        # Each page's `count` agrees with it (`LeadsApi.list_page`); equal to what all the pages
+        # hold only within one answer: other clients of a live server write between two.
+        if len(listing.exchanges) == 1:
             with clauses.case("list-count"):
-                for exchange in listing.exchanges:
-                    checks.count_is_total(exchange, len(listing.leads), " (filtered, every page)")
+                checks.count_is_total(listing.exchanges[0], len(listing.leads), " (filtered)")
         if not lists.decidable(filters):
             # `property_fields` depends on properties' custom fields, which this API does not
             # expose: only soundness's observable part (the lead selected a property) is checked.

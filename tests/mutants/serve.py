@@ -1,9 +1,12 @@
 """Serve the mock with one mutant applied, to run the conformance suite against it by hand:
 
     python -m tests.mutants.serve --mutant sort_desc_ignored --port 9001
+    python -m tests.mutants.serve --tolerated seconds,gzip --port 9002
     python -m tests.mutants.serve --list
 
-Without `--mutant` the mock is served unchanged.
+Without `--mutant` or `--tolerated` the mock is served unchanged. A mutant breaks the
+contract (`variants.py`); a tolerated variant is a correct server that chose otherwise where
+the contract leaves a choice (`tolerated.py`): the suite must fail the one and pass the other.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sys
 
 import uvicorn
 
+from . import tolerated
 from .variants import MUTANTS, build
 
 
@@ -33,6 +37,11 @@ def describe(name: str, base_url: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.mutants.serve", description=__doc__)
     parser.add_argument("--mutant", choices=sorted(MUTANTS), help="the bug to serve")
+    parser.add_argument(
+        "--tolerated",
+        metavar="NAME[,NAME]",
+        help=f"correct variants to serve, or 'all': {', '.join(tolerated.TOLERATED)}",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
@@ -40,9 +49,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for name, mutant in sorted(MUTANTS.items()):
             print(f"{name:<40} {mutant.area:<11} {mutant.bug}")
+        for name, variant in tolerated.TOLERATED.items():
+            print(f"{name:<40} {'tolerated':<11} {variant.choice}")
         return 0
     base_url = f"http://{args.host}:{args.port}"
-    app, served = build(args.mutant)
+    if args.tolerated:
+        if args.mutant:
+            parser.error("--mutant and --tolerated are served one at a time")
+        names = list(tolerated.TOLERATED) if args.tolerated == "all" else args.tolerated.split(",")
+        unknown = sorted(set(names) - set(tolerated.TOLERATED))
+        if unknown:
+            parser.error(f"no tolerated variant {unknown}")
+        app, served = tolerated.build(names)
+        print(f"tolerated: {', '.join(names)}", flush=True)
+    else:
+        app, served = build(args.mutant)
     if args.mutant:
         print(describe(args.mutant, base_url), flush=True)
     print(f"mock on {base_url} ({len(app.state.store)} leads)", flush=True)

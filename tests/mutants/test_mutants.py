@@ -40,19 +40,25 @@ def _environment() -> dict[str, str]:
 
 
 @contextmanager
-def _served(mutant: str | None, log_dir: Path) -> Iterator[str]:
+def _served_with(options: list[str], label: str, log_dir: Path) -> Iterator[str]:
+    """`python -m tests.mutants.serve` with `options`, on a free port."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "tests.mutants.serve", "--port", str(port)]
-    if mutant is not None:
-        argv += ["--mutant", mutant]
-    with serving(argv, f"{base_url}/__mock/health", log_dir / f"{mutant or 'mock'}.log"):
+    argv = [sys.executable, "-m", "tests.mutants.serve", "--port", str(port), *options]
+    with serving(argv, f"{base_url}/__mock/health", log_dir / f"{label}.log"):
         yield base_url
 
 
-def _run_suite(base_url: str, args: list[str], cwd: Path) -> tuple[int, str]:
+@contextmanager
+def _served(mutant: str | None, log_dir: Path) -> Iterator[str]:
+    options = ["--mutant", mutant] if mutant is not None else []
+    with _served_with(options, mutant or "mock", log_dir) as base_url:
+        yield base_url
+
+
+def _run_suite(base_url: str, args: list[str], cwd: Path, seed: int = SEED) -> tuple[int, str]:
     command = [sys.executable, "-m", "conformance", "--base-url", base_url]
-    command += ["--profile", "quick", "--seed", str(SEED), *args]
+    command += ["--profile", "quick", "--seed", str(seed), *args]
     result = subprocess.run(
         command,
         cwd=cwd,
