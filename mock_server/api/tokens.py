@@ -152,9 +152,7 @@ class TokenRegistry:
             token = self._new_token()
             while token in self._grants:
                 token = self._new_token()
-            grant = Grant(
-                token, user.id, user.rights, self.clock() + timedelta(seconds=self.ttl)
-            )
+            grant = Grant(token, user.id, user.rights, self.clock() + timedelta(seconds=self.ttl))
             self._grants[token] = grant
             return grant
 

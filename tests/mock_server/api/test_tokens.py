@@ -20,10 +20,28 @@ from mock_server.api.tokens import (
 
 from ..conftest import FixedClock
 
-ADMIN = User(1, "Jean", "Pac", "j@x.example", None, "admin-token", frozenset({"lead.read",
-             "lead.update"}), "admin-client", "admin-secret")  # fmt: skip
-READER = User(2, "Sara", "H", "s@x.example", None, "reader-token", frozenset({"lead.read"}),
-              "reader-client", "s3cret:with colon+plus")  # fmt: skip
+ADMIN = User(
+    1,
+    "Jean",
+    "Pac",
+    "j@x.example",
+    None,
+    "admin-token",
+    frozenset({"lead.read", "lead.update"}),
+    "admin-client",
+    "admin-secret",
+)
+READER = User(
+    2,
+    "Sara",
+    "H",
+    "s@x.example",
+    None,
+    "reader-token",
+    frozenset({"lead.read"}),
+    "reader-client",
+    "s3cret:with colon+plus",
+)
 CLIENTS = {"admin-client": ADMIN, "reader-client": READER}
 GRANT = {"grant_type": ["client_credentials"]}
 
