@@ -103,6 +103,15 @@ def _form(body: bytes) -> dict[str, list[str]]:
     return form
 
 
+def _from_a_page(scope: Scope) -> bool:
+    """A request a page's script marked as such (`X-Requested-With: XMLHttpRequest`, which
+    Swagger UI sends). A Basic challenge in answer to it would make the browser hold the
+    answer back and ask its user for a password, so the page would never see the error:
+    such requests get their 401 without it (as Spring Security does for them)."""
+    requested_with = Headers(scope=scope).get("x-requested-with", "")
+    return requested_with.lower() == "xmlhttprequest"
+
+
 class TokenEndpointMiddleware:
     """Answers every request to the token path; passes everything else on."""
 
@@ -123,7 +132,7 @@ class TokenEndpointMiddleware:
             status, body = 200, await self._issue(scope, receive)
         except OAuthError as exc:
             status, body = exc.status, exc.body()
-            if exc.status == 401:
+            if exc.status == 401 and not _from_a_page(scope):
                 headers.append(("WWW-Authenticate", BASIC_CHALLENGE))
             if exc.status == 405:
                 headers.append(("Allow", "POST"))
