@@ -236,17 +236,15 @@ class DevTools:
     def __init__(self, profile: Path) -> None:
         self._to_browser_r, self._to_browser = os.pipe()
         self._from_browser, self._from_browser_w = os.pipe()
-        fds = (self._to_browser_r, self._from_browser_w)
-
-        def at_3_and_4() -> None:
-            os.dup2(fds[0], 3)
-            os.dup2(fds[1], 4)
-
+        reads, writes = self._to_browser_r, self._from_browser_w
         argv = [str(CHROMIUM), *FLAGS[:-1], f"--user-data-dir={profile}"]
+        # bash puts the pipe's ends on descriptors 3 and 4, where Chromium expects them: no
+        # preexec_fn, unsafe in a process with threads (xdist workers have them), and not
+        # dash, which reads one-digit descriptors only.
+        placed = f'exec "$0" "$@" 3<&{reads} 4>&{writes} {reads}<&- {writes}>&-'
         self.browser = subprocess.Popen(
-            [*argv, "--remote-debugging-pipe", "about:blank"],
-            pass_fds=(3, 4),
-            preexec_fn=at_3_and_4,
+            ["/bin/bash", "-c", placed, *argv, "--remote-debugging-pipe", "about:blank"],
+            pass_fds=(reads, writes),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, "HOME": str(profile)},
