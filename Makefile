@@ -33,7 +33,7 @@ lint: install lint-spec ## Validate and lint the contract (Spectral, Redocly), l
 	$(BIN)/lint-imports
 
 lint-spec: install ## Validate the contract, then lint it with Spectral and Redocly (npm)
-	$(BIN)/openapi-spec-validator openapi/leads.yaml mock_server/http/control.yaml
+	$(BIN)/openapi-spec-validator openapi/leads.yaml mock_server/http/control.yaml mock_server/http/oauth.yaml
 	bash scripts/lint-spec.sh
 
 types: ## Generate TypeScript types from the contract and type-check a usage file (npm)

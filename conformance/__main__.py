@@ -19,7 +19,7 @@ from pathlib import Path
 
 from leads_contract import DISTRIBUTION, VersionAction
 
-from .settings import ENV_NAMES, PROFILES, resolve
+from .settings import CLIENT_OPTIONS, ENV_NAMES, PROFILES, ROLE_DESCRIPTIONS, flag, resolve
 
 PACKAGE_DIR = Path(__file__).parent
 # What the `[conformance]` extra brings besides the bare package (pyproject.toml).
@@ -58,6 +58,24 @@ def _parser() -> argparse.ArgumentParser:
         help="also run the tests that change or delete leads the suite did not create "
         "(bulk wildcard patch, delete of all leads); never on a server with data you need",
     )
+    parser.add_argument(
+        "--token-url",
+        help="OAuth2 token URL the clients' ids and secrets are posted to (default: the "
+        f"contract's tokenUrl, resolved against --base-url) [{ENV_NAMES['token_url']}]",
+    )
+    for role, (id_name, secret_name) in CLIENT_OPTIONS.items():
+        who = ROLE_DESCRIPTIONS.get(role, "the admin role (every right)")
+        parser.add_argument(
+            flag(id_name),
+            metavar="ID",
+            help=f"OAuth2 client of {who}, instead of a token: the suite fetches and renews "
+            f"its tokens [{ENV_NAMES[id_name]}]",
+        )
+        parser.add_argument(
+            flag(secret_name),
+            metavar="SECRET",
+            help=f"its secret (prefer {ENV_NAMES[secret_name]}: an option shows in `ps`)",
+        )
     parser.add_argument("--junit-xml", metavar="PATH", help="write a JUnit XML report")
     parser.add_argument(
         "--report",
@@ -128,17 +146,27 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "allow_destructive": args.allow_destructive,
         "spec": args.spec,
+        "token_url": args.token_url,
+        **{name: getattr(args, name) for names in CLIENT_OPTIONS.values() for name in names},
     }
     try:
         settings = resolve(options)
     except ValueError as exc:
         print(f"leads-conformance: {exc}", file=sys.stderr)
         return 4
-    # Tokens travel by environment rather than command line, so they stay out of `ps` and
-    # of pytest's own output.
-    for role in ("token", "reader_token", "norights_token", "agent_token"):
-        if options[role]:
-            os.environ[ENV_NAMES[role]] = str(options[role])
+    # Tokens and client credentials travel by environment rather than command line, so they
+    # stay out of pytest's command line and of its output.
+    secrets = ["token", "reader_token", "norights_token", "agent_token", "token_url"]
+    secrets += [name for names in CLIENT_OPTIONS.values() for name in names]
+    for name in secrets:
+        if options[name]:
+            os.environ[ENV_NAMES[name]] = str(options[name])
+    replay = f"leads-conformance --base-url {settings.base_url}"
+    if settings.clients:
+        replay += f" --token-url {settings.token_url}"
+    replay += f" --profile {settings.profile.name} --seed {settings.seed}"
+    if settings.clients or options["token"]:
+        replay += "  (with the same LEADS_* credentials)"
     if args.wait and not _wait_for(settings.base_url, args.wait):
         print(
             f"leads-conformance: {settings.base_url} did not answer within {args.wait:g} s",
@@ -147,9 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     print(
         f"Leads API conformance: {settings.base_url}, profile {settings.profile.name}, "
-        f"seed {settings.seed}\n"
-        f"  replay: leads-conformance --base-url {settings.base_url} "
-        f"--profile {settings.profile.name} --seed {settings.seed}",
+        f"seed {settings.seed}\n  replay: {replay}",
         flush=True,
     )
     argv_pytest = [

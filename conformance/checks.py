@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .http.client import Exchange
+from .http.client import Exchange, is_invalid_token
 from .http.wire import wire_names
 from .oracle import lists, writes
 from .oracle.clauses import filter_clause
@@ -642,3 +642,78 @@ def _summary(lead: Lead, filters: Mapping[str, Any]) -> str:
         else:
             shown[name] = lead.get(name)
     return json.dumps(shown)[:400]
+
+
+# --- OAuth2 client credentials (D-38; RFC 6749, RFC 6750) ----------------------------------
+
+
+def wrong_secret_is_refused(exchange: Exchange) -> None:
+    """RFC 6749 §5.2: a client that authenticated by HTTP Basic with a wrong secret is
+    answered 401 `invalid_client`, with a `WWW-Authenticate` challenge."""
+    clause = "RFC 6749 §5.2: a wrong client secret (HTTP Basic) is 401 invalid_client (D-38)"
+    body = _body(exchange)
+    problems = []
+    if exchange.status != 401:
+        problems.append(f"status {exchange.status}")
+    if not isinstance(body, dict) or body.get("error") != "invalid_client":
+        problems.append(f"body {exchange.response_text[:200]!r}")
+    if not exchange.response_headers.get("www-authenticate"):
+        problems.append("no WWW-Authenticate")
+    if problems:
+        raise ContractViolation(
+            clause,
+            [exchange],
+            '401, {"error": "invalid_client"}, WWW-Authenticate',
+            ", ".join(problems),
+        )
+
+
+def token_answer_is_a_bearer_token(exchange: Exchange, raw_text: str) -> None:
+    """RFC 6749 §5.1, D-38: a token answer is 200 JSON with a non-empty `access_token`,
+    `token_type` Bearer (any case) and `expires_in` in seconds, and is not cached.
+    `raw_text` is the answer as received; `exchange` shows it with the token masked."""
+    clause = (
+        "RFC 6749 §5.1: the token answer is 200 application/json {access_token, token_type: "
+        "Bearer, expires_in} with Cache-Control: no-store (D-38)"
+    )
+    try:
+        body = json.loads(raw_text)
+    except ValueError:
+        body = None
+    problems = []
+    if exchange.status != 200:
+        problems.append(f"status {exchange.status}")
+    if exchange.content_type != "application/json":
+        problems.append(f"content type {exchange.content_type!r}")
+    if not isinstance(body, dict):
+        problems.append("a body that is not a JSON object")
+    else:
+        token, kind = body.get("access_token"), body.get("token_type")
+        expires_in = body.get("expires_in")
+        if not isinstance(token, str) or not token:
+            problems.append(f"access_token {type(token).__name__}")
+        if not isinstance(kind, str) or kind.lower() != "bearer":
+            problems.append(f"token_type {kind!r}")
+        if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 1:
+            problems.append(f"expires_in {expires_in!r}")
+    cache_control = exchange.response_headers.get("cache-control", "")
+    if "no-store" not in cache_control.lower():
+        problems.append(f"Cache-Control {cache_control!r}")
+    if problems:
+        raise ContractViolation(
+            clause, [exchange], "a bearer token answer, not cached", ", ".join(problems)
+        )
+
+
+def unknown_token_is_invalid_token(exchange: Exchange, clause: str) -> None:
+    """RFC 6750 §3.1, D-38: a bearer token the server does not accept is a 401 problem whose
+    challenge says `Bearer error="invalid_token"`, so that a client knows to renew it."""
+    refusal_is_problem(exchange, 401, clause)
+    challenge = exchange.response_headers.get("www-authenticate", "")
+    if not is_invalid_token(exchange.status, challenge):
+        raise ContractViolation(
+            clause,
+            [exchange],
+            'WWW-Authenticate: Bearer error="invalid_token"',
+            f"WWW-Authenticate {challenge!r}",
+        )

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
 if TYPE_CHECKING:
     from hypothesis import Phase
 
-from .oracle.contract import DEFAULT_SPEC_PATH
+from .http.tokens import ShownClient
+from .oracle.contract import DEFAULT_SPEC_PATH, Contract
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
@@ -34,6 +36,24 @@ ENV_NAMES: Mapping[str, str] = {
     "seed": "LEADS_SEED",
     "allow_destructive": "LEADS_ALLOW_DESTRUCTIVE",
     "spec": "LEADS_SPEC",
+    "token_url": "LEADS_TOKEN_URL",
+    "client_id": "LEADS_CLIENT_ID",
+    "client_secret": "LEADS_CLIENT_SECRET",
+    "reader_client_id": "LEADS_READER_CLIENT_ID",
+    "reader_client_secret": "LEADS_READER_CLIENT_SECRET",
+    "norights_client_id": "LEADS_NORIGHTS_CLIENT_ID",
+    "norights_client_secret": "LEADS_NORIGHTS_CLIENT_SECRET",
+    "agent_client_id": "LEADS_AGENT_CLIENT_ID",
+    "agent_client_secret": "LEADS_AGENT_CLIENT_SECRET",
+}
+
+# Each role's OAuth2 client (D-38): the options holding its id and secret. A role is given a
+# token or a client, not both; with a client the suite fetches and renews its own tokens.
+CLIENT_OPTIONS: Mapping[str, tuple[str, str]] = {
+    "token": ("client_id", "client_secret"),
+    "reader_token": ("reader_client_id", "reader_client_secret"),
+    "norights_token": ("norights_client_id", "norights_client_secret"),
+    "agent_token": ("agent_client_id", "agent_client_secret"),
 }
 
 # What each narrower token is assumed to hold; the rights tests derive their expectations from
@@ -119,14 +139,37 @@ PROFILES: Mapping[str, Profile] = {
 }
 
 
+def flag(name: str) -> str:
+    """The command-line option of a setting: `reader_client_id` -> `--reader-client-id`."""
+    return "--" + name.replace("_", "-")
+
+
 @dataclass(frozen=True)
 class Settings:
     base_url: str
-    tokens: Mapping[str, str]
+    tokens: Mapping[str, str] = field(repr=False)  # role -> fixed token
     profile: Profile
     seed: int
     allow_destructive: bool
     spec_path: Path
+    # role -> (client id, secret), each role in `tokens` or here; the URL they are posted to.
+    clients: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    token_url: str | None = None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles the run has credentials for."""
+        return frozenset(self.tokens) | frozenset(self.clients)
+
+    def client_shown(self, role: str) -> ShownClient:
+        """How output spells a role's client and the tokens fetched with it: as the
+        variables that hold them (`$LEADS_CLIENT_ID`, `$LEADS_TOKEN`), never the values."""
+        id_name, secret_name = CLIENT_OPTIONS[role]
+        return ShownClient(
+            token=f"${ENV_NAMES[role]}",
+            client_id=f"${ENV_NAMES[id_name]}",
+            client_secret=f"${ENV_NAMES[secret_name]}",
+        )
 
     @property
     def hypothesis_phases(self) -> list[Phase]:
@@ -168,18 +211,29 @@ def resolve(
         env = environ.get(ENV_NAMES[name])
         return env if env else None
 
-    admin = pick("token")
+    given = {role: token for role in CLIENT_OPTIONS if (token := pick(role)) is not None}
+    clients: dict[str, tuple[str, str]] = {}
+    for role, (id_name, secret_name) in CLIENT_OPTIONS.items():
+        client_id, secret = pick(id_name), pick(secret_name)
+        if (client_id is None) != (secret is None):
+            raise ValueError(
+                f"{flag(id_name)} and {flag(secret_name)} go together "
+                f"({ENV_NAMES[id_name]}, {ENV_NAMES[secret_name]})"
+            )
+        if client_id is not None and secret is not None:
+            if role in given:
+                raise ValueError(
+                    f"{flag(role)} and {flag(id_name)} both give credentials for one role: "
+                    "pass a token or a client"
+                )
+            clients[role] = (client_id, secret)
+    # Without admin credentials the run targets the mock, so the fixture tokens are the
+    # default for every role not given; with them, narrower roles are only those given
+    # (others are skipped).
     tokens: dict[str, str] = {}
-    # Without an admin token the run targets the mock, so the fixture tokens are the default
-    # for every role; with one, narrower roles are only those given (others are skipped).
-    if admin is None:
-        tokens = dict(FIXTURE_TOKENS)
-    else:
-        tokens["token"] = admin
-    for role in ROLE_OPTIONS:
-        given = pick(role)
-        if given is not None:
-            tokens[role] = given
+    if "token" not in given and "token" not in clients:
+        tokens = {role: t for role, t in FIXTURE_TOKENS.items() if role not in clients}
+    tokens.update(given)
 
     profile_name = pick("profile") or "quick"
     if profile_name not in PROFILES:
@@ -190,12 +244,51 @@ def resolve(
     except ValueError:
         raise ValueError(f"the seed must be an integer, got {seed_text!r}") from None
     spec = pick("spec")
+    spec_path = Path(spec) if spec else DEFAULT_SPEC_PATH
+    base_url = (pick("base_url") or DEFAULT_BASE_URL).rstrip("/")
+    token_url = pick("token_url")
+    if token_url is not None and not clients:
+        raise ValueError(
+            f"{flag('token_url')} needs a client to post: {flag('client_id')} and "
+            f"{flag('client_secret')} ({ENV_NAMES['client_id']}, {ENV_NAMES['client_secret']}), "
+            "or those of a narrower role"
+        )
+    if clients:
+        token_url = _token_url(token_url or _contract_token_url(spec_path), base_url)
     allow = options.get("allow_destructive")
     return Settings(
-        base_url=(pick("base_url") or DEFAULT_BASE_URL).rstrip("/"),
+        base_url=base_url,
         tokens=tokens,
         profile=PROFILES[profile_name],
         seed=seed,
         allow_destructive=bool(allow) or _truthy(environ.get(ENV_NAMES["allow_destructive"])),
-        spec_path=Path(spec) if spec else DEFAULT_SPEC_PATH,
+        spec_path=spec_path,
+        clients=clients,
+        token_url=token_url,
     )
+
+
+def _contract_token_url(spec_path: Path) -> str:
+    """The contract's client-credentials `tokenUrl` (D-38: relative, so the server's)."""
+    schemes = Contract.load(spec_path).document.get("components", {}).get("securitySchemes", {})
+    for scheme in schemes.values():
+        flow = (
+            scheme.get("flows", {}).get("clientCredentials", {}) if isinstance(scheme, dict) else {}
+        )
+        if isinstance(flow.get("tokenUrl"), str):
+            return str(flow["tokenUrl"])
+    raise ValueError(
+        f"{spec_path} declares no client-credentials flow: pass {flag('token_url')} "
+        f"({ENV_NAMES['token_url']})"
+    )
+
+
+def _token_url(url: str, base_url: str) -> str:
+    """`url`, or a path resolved against the server's URL as OpenAPI resolves a relative one."""
+    resolved = urljoin(base_url + "/", url)
+    parts = urlsplit(resolved)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"{flag('token_url')} {url!r}: an http(s) URL, or a path such as /oauth/token"
+        )
+    return resolved

@@ -10,18 +10,24 @@ from typing import TYPE_CHECKING
 
 from leads_contract import VersionAction
 
+from .api.tokens import DEFAULT_TTL
 from .data import fixture_cache
 from .data.contract import DEFAULT_SPEC
 from .data.fixtures import DEFAULT_FIXTURES, FixtureError
 from .http.behaviour import Behaviour
+from .http.oauth import TOKEN_PATH, check_token_path
 
 if TYPE_CHECKING:
     from .http.state import MockState
 
 
-def banner(state: MockState, base_url: str, behaviour: Behaviour) -> str:
+def banner(
+    state: MockState, base_url: str, behaviour: Behaviour, token_path: str = TOKEN_PATH
+) -> str:
     users = sorted(state.fixtures.reference.users.values(), key=lambda u: u.id)
     width = max(len(u.token) for u in users)
+    clients = [u for u in users if u.client_id is not None]
+    client_width = max((len(f"{u.client_id}:{u.client_secret}") for u in clients), default=0)
     lines = [
         f"Leads API mock on {base_url}  ({len(state.store)} leads from {state.fixtures.path})",
         f"  fixtures:    checked, kept checked in {state.fixture_cache} (--no-fixture-cache: "
@@ -32,9 +38,17 @@ def banner(state: MockState, base_url: str, behaviour: Behaviour) -> str:
         f"  contract:    {base_url}/openapi.json",
         f"  reset:       curl -X POST {base_url}/__mock/reset",
         *(f"  {line}" for line in behaviour.describe()),
-        "  tokens (send 'Authorization: Bearer <token>'):",
+        f"  token URL:   {base_url}{token_path}  (OAuth2 client credentials, tokens live "
+        f"{state.tokens.ttl} s)",
+        f"  revoke them: curl -X DELETE {base_url}/__mock/tokens",
+        "  tokens (send 'Authorization: Bearer <token>'; fixture tokens never expire) and "
+        "clients (id:secret):",
         *(
-            f"    {u.token:<{width}}  user {u.id:<2} {u.first_name} {u.last_name}: "
+            f"    {u.token:<{width}}  "
+            + (f"{u.client_id}:{u.client_secret}" if u.client_id else "(no client)").ljust(
+                client_width
+            )
+            + f"  user {u.id:<2} {u.first_name} {u.last_name}: "
             f"{', '.join(sorted(u.rights)) or 'no rights'}"
             for u in users
         ),
@@ -42,6 +56,11 @@ def banner(state: MockState, base_url: str, behaviour: Behaviour) -> str:
         f"    curl -g -H 'Authorization: Bearer {users[0].token}' "
         f"'{base_url}/leads?filters[status]=prospect&sort=created&sort_order=DESC&per_page=5'",
     ]
+    if clients:
+        lines.append(
+            f"    curl -s -u {clients[0].client_id}:{clients[0].client_secret} "
+            f"-d grant_type=client_credentials {base_url}{token_path}"
+        )
     return "\n".join(lines)
 
 
@@ -54,6 +73,23 @@ def _delay(text: str) -> tuple[int, int]:
     if not 0 <= bounds[0] <= bounds[1] <= 60_000:
         raise argparse.ArgumentTypeError(f"{text!r}: 0 <= low <= high <= 60000")
     return bounds
+
+
+def _ttl(text: str) -> int:
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give whole seconds, e.g. 1800") from None
+    if not 1 <= seconds <= 86_400 * 365:
+        raise argparse.ArgumentTypeError(f"{text!r}: from 1 second to a year (31536000)")
+    return seconds
+
+
+def _token_path(text: str) -> str:
+    try:
+        return check_token_path(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _rate(text: str) -> float:
@@ -127,6 +163,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_false",
         help="compute every read again, even one answered before with no write since",
     )
+    parser.add_argument(
+        "--token-ttl",
+        type=_ttl,
+        default=DEFAULT_TTL,
+        metavar="SECONDS",
+        help=f"lifetime of the tokens the token endpoint issues (default {DEFAULT_TTL}, as the "
+        "deployed API's); fixture tokens never expire",
+    )
+    parser.add_argument(
+        "--token-path",
+        type=_token_path,
+        default=TOKEN_PATH,
+        metavar="PATH",
+        help=f"where the OAuth2 token endpoint answers (default {TOKEN_PATH})",
+    )
     args = parser.parse_args(argv)
     operations = frozenset(filter(None, args.delay_operations.split(","))) or None
     behaviour = Behaviour(args.delay, operations, args.fault_rate, args.seed)
@@ -150,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
             cors_origins=origins,
             response_cache=args.response_cache,
             fixture_cache=fixture_cache.default_dir() if args.fixture_cache else None,
+            token_ttl=args.token_ttl,
+            token_path=args.token_path,
         )
     except FixtureError as exc:
         print(f"leads-mock: bad fixture: {exc}", file=sys.stderr)
@@ -163,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    print(banner(app.state, f"http://{args.host}:{args.port}", behaviour), flush=True)
+    base_url = f"http://{args.host}:{args.port}"
+    print(banner(app.state, base_url, behaviour, args.token_path), flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -182,12 +182,14 @@ class CaseGuard:
             case.validate_response(response, checks=list(CONTRACT_CHECKS))
         except FailureGroup as exc:
             operation = case.operation
+            credentials = self.api.client.credentials
+            report = str(exc) if credentials is None else credentials.redact(str(exc))
             raise ContractViolation(
                 f"{operation.method.upper()} {operation.path}: answers are documented and match "
                 "their schema; invalid input is refused with a documented 4xx; never 5xx",
                 [self._exchange(response)],
                 "a documented status and body (see the checks below)",
-                "\n" + str(exc),
+                "\n" + report,
             ) from None
 
     def _exchange(self, response: Any) -> Exchange:
@@ -197,7 +199,7 @@ class CaseGuard:
         shown = {}
         for name, value in request.headers.items():
             if name.lower() == "authorization" and credentials is not None:
-                value = value.replace(credentials.token, credentials.shown)
+                value = credentials.redact(value)
             if name.lower() not in (
                 "user-agent",
                 "accept-encoding",

@@ -3,9 +3,10 @@
 Read from the contract, never listed by hand: every operation with each status it documents;
 every filter (the wishlist's and the legal representative's parts each on their own); every
 sort key in every `sort_order`; every patch operation; every right `x-rights` names; the
-bearer scheme; the expand header; the rules beyond the schema (`x-rules` of the `422`
-response); and the behaviour each operation states in `x-clauses` (those of the document
-root hold for every operation). A clause the suite never reaches shows as "not checked".
+bearer scheme, and the `x-clauses` of the security schemes (the OAuth2 flow); the expand
+header; the rules beyond the schema (`x-rules` of the `422` response); and the behaviour each
+operation states in `x-clauses` (those of the document root hold for every operation). A
+clause the suite never reaches shows as "not checked".
 """
 
 from __future__ import annotations
@@ -150,6 +151,9 @@ def catalogue(contract: Contract) -> dict[str, Clause]:
             "Bearer`, and nothing changes (D-20).",
         )
     )
+    for scheme in document.get("components", {}).get("securitySchemes", {}).values():
+        for name, says in scheme.get("x-clauses", {}).items():
+            found.append(_clause(name, "Rights", says))
     expand = contract.parameter("ExpandData")
     found.append(_clause(EXPAND, "Expand header", _first_sentence(expand["description"])))
     rules = contract.resolve(document["components"]["responses"]["UnprocessableEntity"])

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.http.client import ApiClient, Credentials
+from conformance.http.client import ApiClient, BearerToken, Credentials
+from conformance.http.tokens import ClientCredentials, TokenError
 from conformance.inputs.factory import LeadFactory, ReferenceData
 from conformance.leads import CreatedLeads, LeadsApi
 from conformance.oracle.contract import Contract
@@ -27,10 +28,12 @@ from conformance.parallel import (
     worker_count,
 )
 from conformance.settings import (
+    CLIENT_OPTIONS,
     ENV_NAMES,
     ROLE_DESCRIPTIONS,
     ROLE_OPTIONS,
     Settings,
+    flag,
     resolve,
 )
 from conformance.stash import CONTRACT_KEY, SETTINGS_KEY
@@ -47,16 +50,26 @@ _OPTIONS = {
     "profile": ("--profile", "quick or thorough"),
     "seed": ("--seed", "seed of every generated input (printed at start)"),
     "spec": ("--spec", "the contract (default: openapi/leads.yaml next to the package)"),
+    "token_url": ("--token-url", "OAuth2 token URL (default: the contract's, on the server)"),
+    **{
+        name: (
+            flag(name),
+            f"{what} of the OAuth2 client for {ROLE_DESCRIPTIONS.get(role, 'every right')}",
+        )
+        for role, names in CLIENT_OPTIONS.items()
+        for name, what in zip(names, ("id", "secret"), strict=True)
+    },
 }
 _LOCK_KEY = pytest.StashKey[ServerLock]()
 _LOCK_DIR_KEY = pytest.StashKey[Path]()
+_CREDENTIALS_KEY = pytest.StashKey[dict[str, BearerToken]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("leads", "Leads API conformance")
-    for name, (flag, help_text) in _OPTIONS.items():
+    for name, (option, help_text) in _OPTIONS.items():
         group.addoption(
-            flag, dest=f"leads_{name}", default=None, help=f"{help_text} [{ENV_NAMES[name]}]"
+            option, dest=f"leads_{name}", default=None, help=f"{help_text} [{ENV_NAMES[name]}]"
         )
     group.addoption(
         "--allow-destructive",
@@ -99,12 +112,37 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     settings = config.stash[SETTINGS_KEY]
     roles = ", ".join(sorted(settings.tokens)) or "none"
-    return [
+    lines = [
         f"leads conformance: {settings.base_url}  profile {settings.profile.name}  "
         f"seed {settings.seed} (replay with --seed {settings.seed})",
         f"  contract {settings.spec_path}; tokens for {roles}; "
         f"destructive tests {_destructive(config, settings)}",
     ]
+    if settings.clients:
+        lines.append(
+            f"  OAuth2 clients for {', '.join(sorted(settings.clients))}: tokens fetched from "
+            f"{settings.token_url} and renewed"
+        )
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """How many tokens the run fetched, and why (this process's: each xdist worker has its own)."""
+    fetched = [
+        (role, c)
+        for role, c in config.stash.get(_CREDENTIALS_KEY, {}).items()
+        if isinstance(c, ClientCredentials) and c.fetched
+    ]
+    if not fetched:
+        return
+    terminalreporter.write_line(
+        "leads conformance tokens: "
+        + "; ".join(
+            f"{role} {c.fetched} fetched, {c.renewed_before_expiry} renewed before expiry, "
+            f"{c.renewed_after_refusal} after an invalid_token answer"
+            for role, c in sorted(fetched)
+        )
+    )
 
 
 def _destructive(config: pytest.Config, settings: Settings) -> str:
@@ -192,18 +230,45 @@ def _http() -> Iterator[httpx.Client]:
         yield client
 
 
-def _client(settings: Settings, http: httpx.Client, role: str | None) -> ApiClient:
-    credentials = None
-    if role is not None:
-        credentials = Credentials(settings.tokens[role], settings.token_shown(role))
-    return ApiClient(settings.base_url, credentials, http=http)
+@pytest.fixture(scope="session")
+def credentials(
+    pytestconfig: pytest.Config, settings: Settings, _http: httpx.Client
+) -> dict[str, BearerToken]:
+    """Each role's bearer token: fixed, or fetched with its client and renewed (one source per
+    role for the whole run, so that every test reuses its token until it must be renewed)."""
+    found: dict[str, BearerToken] = {
+        role: Credentials(token, settings.token_shown(role))
+        for role, token in settings.tokens.items()
+    }
+    for role, (client_id, secret) in settings.clients.items():
+        assert settings.token_url is not None
+        found[role] = ClientCredentials(
+            _http, settings.token_url, client_id, secret, settings.client_shown(role)
+        )
+    pytestconfig.stash[_CREDENTIALS_KEY] = found
+    return found
+
+
+def _client(
+    settings: Settings, http: httpx.Client, role: str | None, credentials: dict[str, BearerToken]
+) -> ApiClient:
+    return ApiClient(settings.base_url, credentials[role] if role else None, http=http)
 
 
 @pytest.fixture(scope="session")
-def admin_client(settings: Settings, _http: httpx.Client) -> ApiClient:
-    client = _client(settings, _http, "token")
+def admin_credentials(credentials: dict[str, BearerToken]) -> BearerToken:
+    return credentials["token"]
+
+
+@pytest.fixture(scope="session")
+def admin_client(
+    settings: Settings, _http: httpx.Client, credentials: dict[str, BearerToken]
+) -> ApiClient:
+    client = _client(settings, _http, "token", credentials)
     try:
         exchange = client.get("/leads", [("per_page", "1")])
+    except TokenError as exc:
+        pytest.exit(f"no token for the admin role ({flag('client_id')}): {exc}", returncode=3)
     except httpx.HTTPError as exc:
         pytest.exit(f"the server at {settings.base_url} does not answer: {exc}", returncode=3)
     if exchange.status != 200:
@@ -217,30 +282,49 @@ def admin_client(settings: Settings, _http: httpx.Client) -> ApiClient:
 
 @pytest.fixture(scope="session")
 def anonymous(settings: Settings, _http: httpx.Client, admin_client: ApiClient) -> ApiClient:
-    return _client(settings, _http, None)
+    return ApiClient(settings.base_url, None, http=_http)
 
 
-def _role(settings: Settings, http: httpx.Client, role: str) -> ApiClient:
-    if role not in settings.tokens:
+def _role(
+    settings: Settings, http: httpx.Client, role: str, credentials: dict[str, BearerToken]
+) -> ApiClient:
+    if role not in settings.roles:
+        id_name, secret_name = CLIENT_OPTIONS[role]
         pytest.skip(
-            f"needs {ROLE_DESCRIPTIONS[role]}: pass {ROLE_OPTIONS[role]} or {ENV_NAMES[role]}"
+            f"needs {ROLE_DESCRIPTIONS[role]}: pass {ROLE_OPTIONS[role]} or {ENV_NAMES[role]}, "
+            f"or its client ({flag(id_name)}, {flag(secret_name)})"
         )
-    return _client(settings, http, role)
+    return _client(settings, http, role, credentials)
 
 
 @pytest.fixture(scope="session")
-def reader_client(settings: Settings, _http: httpx.Client, admin_client: ApiClient) -> ApiClient:
-    return _role(settings, _http, "reader_token")
+def reader_client(
+    settings: Settings,
+    _http: httpx.Client,
+    admin_client: ApiClient,
+    credentials: dict[str, BearerToken],
+) -> ApiClient:
+    return _role(settings, _http, "reader_token", credentials)
 
 
 @pytest.fixture(scope="session")
-def norights_client(settings: Settings, _http: httpx.Client, admin_client: ApiClient) -> ApiClient:
-    return _role(settings, _http, "norights_token")
+def norights_client(
+    settings: Settings,
+    _http: httpx.Client,
+    admin_client: ApiClient,
+    credentials: dict[str, BearerToken],
+) -> ApiClient:
+    return _role(settings, _http, "norights_token", credentials)
 
 
 @pytest.fixture(scope="session")
-def agent_client(settings: Settings, _http: httpx.Client, admin_client: ApiClient) -> ApiClient:
-    return _role(settings, _http, "agent_token")
+def agent_client(
+    settings: Settings,
+    _http: httpx.Client,
+    admin_client: ApiClient,
+    credentials: dict[str, BearerToken],
+) -> ApiClient:
+    return _role(settings, _http, "agent_token", credentials)
 
 
 @pytest.fixture(scope="session")
@@ -292,15 +376,19 @@ def rnd(settings: Settings, request: pytest.FixtureRequest) -> random.Random:
 
 @pytest.fixture(scope="session")
 def identities(
-    api: LeadsApi, factory: LeadFactory, settings: Settings, _http: httpx.Client
+    api: LeadsApi,
+    factory: LeadFactory,
+    settings: Settings,
+    _http: httpx.Client,
+    credentials: dict[str, BearerToken],
 ) -> dict[str, int]:
     """The user id behind each token, read from a lead it creates without `user` (D-14)."""
-    found = {}
+    found: dict[str, int] = {}
     rnd = random.Random(settings.seed)
     for role in ("token", "agent_token"):
-        if role not in settings.tokens:
+        if role not in settings.roles:
             continue
-        caller = api.as_caller(_client(settings, _http, role))
+        caller = api.as_caller(_client(settings, _http, role, credentials))
         _, lead = caller.create(factory.body(rnd))
         found[role] = lead["user"]["id"]
     return found

@@ -28,7 +28,8 @@ from hypothesis.stateful import (
 from schemathesis.config import SchemathesisConfig
 
 from conformance import checks
-from conformance.http.client import ApiClient, Exchange
+from conformance.http.client import ApiClient, BearerToken, Exchange
+from conformance.http.tokens import renewing_call, schemathesis_auth
 from conformance.inputs.factory import LeadFactory
 from conformance.inputs.guard import CaseGuard
 from conformance.leads import LeadsApi
@@ -413,6 +414,7 @@ def test_model_based_lifecycle(
 def test_openapi_links_lifecycle(
     api: LeadsApi,
     admin_client: ApiClient,
+    admin_credentials: BearerToken,
     factory: LeadFactory,
     settings: Settings,
     rnd: random.Random,
@@ -431,17 +433,22 @@ def test_openapi_links_lifecycle(
         operation_id=["create_lead", "get_lead", "update_lead", "patch_lead", "delete_lead"]
     )
     guard = CaseGuard(api, factory, rnd, allow_destructive=False)
-    headers = {"Authorization": f"Bearer {settings.tokens['token']}"}
+    # Each step's case gets the admin's current token from an auth provider (renewed when the
+    # run has a client), not a token fixed at start.
+    schema.auth(refresh_interval=None)(schemathesis_auth(admin_credentials))
     base_url = settings.base_url
 
     class Links(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"base_url": base_url, "headers": headers}
+            return {"base_url": base_url}
 
         def call(self, case: Any, **kwargs: Any) -> Any:
             if not guard.make_safe(case):
-                raise AssertionError(f"unsafe request in the link-driven lifecycle: {case!r}")
-            response = case.call(**kwargs)
+                raise AssertionError(
+                    f"unsafe request in the link-driven lifecycle: "
+                    f"{admin_credentials.redact(repr(case))}"
+                )
+            response = renewing_call(case, admin_credentials, **kwargs)
             guard.after_call(case, response)
             return response
 

@@ -16,7 +16,12 @@ TEMPLATES: dict[str, tuple[int, str]] = {
         401,
         "A valid bearer token is required: send 'Authorization: Bearer <token>'.",
     ),
-    "unknown_token": (401, "The bearer token is unknown or has expired."),
+    "unknown_token": (
+        401,
+        "The bearer token is unknown: this server did not issue it, or has forgotten it "
+        "(revoked, another fixture set loaded, or a restart).",
+    ),
+    "expired_token": (401, "The bearer token expired at {at}: fetch a new one."),
     "missing_rights": (403, "This operation needs the right(s) {rights}."),
     "other_lead": (403, "Lead {id} is assigned to another user; this needs the right {right}."),
     "other_user": (403, "Assigning a lead to another user than yourself needs the right {right}."),

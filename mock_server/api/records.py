@@ -81,6 +81,9 @@ class User:
     mobile: str | None
     token: str
     rights: frozenset[str]
+    # OAuth2 client credentials of the user's client (D-38), when the fixture gives one.
+    client_id: str | None = None
+    client_secret: str | None = None
 
     def public(self) -> dict[str, Any]:
         return {
@@ -127,9 +130,12 @@ class ReferenceData:
     custom_fields: dict[int, CustomField]
     properties: dict[int, Property]
     tokens: dict[str, User] = field(init=False)
+    clients: dict[str, User] = field(init=False)  # by client id
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tokens", {u.token: u for u in self.users.values()})
+        clients = {u.client_id: u for u in self.users.values() if u.client_id is not None}
+        object.__setattr__(self, "clients", clients)
 
     def lead_field(self, key: str) -> CustomField | None:
         found = self.custom_fields.get(int(key)) if key.isdigit() else None

@@ -1,7 +1,8 @@
 """Loading a fixture set, validated at the border: a bad fixture stops start-up with the file,
 the record and the field named.
 
-A fixture set is a folder of JSON arrays: users.json (User plus `token` and `rights`),
+A fixture set is a folder of JSON arrays: users.json (User plus `token`, `rights` and, for
+users with an OAuth2 client, `client_id` and `client_secret`),
 locations.json, property_types.json, amenities.json, custom_fields.json, properties.json and
 leads.json (a `LeadWrite` plus the server-managed `id`, `user`, `created_at`, `updated_at`
 and `notes`).
@@ -31,6 +32,8 @@ from .contract import Contract
 
 DEFAULT_FIXTURES = leads_fixtures.DEFAULT
 _SERVER_MANAGED = ("created_at", "updated_at", "notes")
+# What users.json adds to a `User`: how the user authenticates, and what the user may do.
+_CREDENTIALS = ("token", "rights", "client_id", "client_secret")
 FILES = (
     "users.json",
     "locations.json",
@@ -94,6 +97,21 @@ def _check(contract: Contract, schema: str, record: Any, where: str) -> None:
         raise FixtureError(f"{where}, field {field}: {first.message}{more}")
 
 
+def _client(raw: dict[str, Any], where: str) -> tuple[str | None, str | None]:
+    """A user's OAuth2 client (D-38): `client_id` and `client_secret` together, or neither.
+    Both are printable ASCII (RFC 6749 Appendix A, VSCHAR), so that any client can send them."""
+    given = {name: raw.get(name) for name in ("client_id", "client_secret")}
+    if all(value is None for value in given.values()):
+        return None, None
+    for name, value in given.items():
+        if not isinstance(value, str) or not value or not all(" " <= c <= "~" for c in value):
+            raise FixtureError(
+                f"{where}, field {name}: a non-empty string of printable ASCII is required "
+                "(client_id and client_secret go together)"
+            )
+    return given["client_id"], given["client_secret"]
+
+
 def _parse_time(value: Any, where: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))  # reads a trailing `Z` since Python 3.11
@@ -127,7 +145,7 @@ def _load(folder: Path, contract: Contract) -> FixtureSet:
     users: dict[int, User] = {}
     for i, raw in enumerate(_read(folder, "users.json")):
         where = f"{folder / 'users.json'} [{i}] (id {raw.get('id')})"
-        public = {k: v for k, v in raw.items() if k not in ("token", "rights")}
+        public = {k: v for k, v in raw.items() if k not in _CREDENTIALS}
         _check(contract, "User", public, where)
         token, rights = raw.get("token"), raw.get("rights")
         if not isinstance(token, str) or not token:
@@ -138,6 +156,9 @@ def _load(folder: Path, contract: Contract) -> FixtureSet:
             )
         if raw["id"] in users or token in {u.token for u in users.values()}:
             raise FixtureError(f"{where}: id and token must be unique")
+        client_id, client_secret = _client(raw, where)
+        if client_id is not None and client_id in {u.client_id for u in users.values()}:
+            raise FixtureError(f"{where}, field client_id: {client_id!r} is another user's")
         users[raw["id"]] = User(
             id=raw["id"],
             first_name=raw.get("first_name", ""),
@@ -146,6 +167,8 @@ def _load(folder: Path, contract: Contract) -> FixtureSet:
             mobile=raw.get("mobile"),
             token=token,
             rights=frozenset(rights),
+            client_id=client_id,
+            client_secret=client_secret,
         )
 
     def by_id(name: str, schema: str) -> dict[Any, dict[str, Any]]:

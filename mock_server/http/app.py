@@ -1,10 +1,11 @@
 """`create_app`: a Connexion app over the contract that owns its state.
 
-Request path: request log -> CORS -> body limit -> cache of read answers (`cache.py`) ->
-fast path of a plain get-by-id (`fastpath.py`) -> routing -> security (bearer token -> user)
--> validation (every invalid field) -> Prefer/latency/faults -> handler -> service ->
-response (validated against the contract when asked, as the tests do). The cache and the
-fast path answer only what the rest of the path would answer the same way.
+Request path: request log -> CORS -> token endpoint (`oauth.py`, answers its own path) ->
+body limit -> cache of read answers (`cache.py`) -> fast path of a plain get-by-id
+(`fastpath.py`) -> routing -> security (bearer token -> user) -> validation (every invalid
+field) -> Prefer/latency/faults -> handler -> service -> response (validated against the
+contract when asked, as the tests do). The cache and the fast path answer only what the rest
+of the path would answer the same way.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from connexion.security import BearerSecurityHandler
+from connexion.security import BearerSecurityHandler, OAuthSecurityHandler
 from connexion.validators import VALIDATOR_MAP
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from ..api.errors import ApiError
 from ..api.service import Clock, utc_now
+from ..api.tokens import DEFAULT_TTL
 from ..data.contract import DEFAULT_SPEC, Contract
 from ..data.fixtures import DEFAULT_FIXTURES
 from . import control
@@ -41,6 +44,7 @@ from .cache import ResponseCache, ResponseCacheMiddleware, read_paths
 from .fastpath import FastReadMiddleware
 from .framework import MockApp, fast_jsonifier
 from .handlers import LeadHandlers
+from .oauth import TOKEN_PATH, TokenEndpointMiddleware, bearer_check, check_token_path
 from .problems import problem_response
 from .query import BracketQueryParser
 from .state import MockState
@@ -52,24 +56,43 @@ logger = logging.getLogger("mock_server")
 LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?"
 
 
-def _bearer_handler(state: MockState) -> type[BearerSecurityHandler]:
-    # Connexion instantiates security handlers itself, so the app's token lookup is bound
-    # in a class made per app rather than named in the spec (x-bearerInfoFunc).
+def _security_handlers(state: MockState) -> dict[str, type[Any]]:
+    """The handlers of both schemes of the contract (D-38): `bearerAuth` and `oauth2` read the
+    same `Authorization: Bearer` header and accept the same tokens (fixture or issued)."""
+    # Connexion instantiates security handlers itself, so the app's token check is bound
+    # in classes made per app rather than named in the spec (x-bearerInfoFunc...).
+    check = bearer_check(state)
     accepts: dict[tuple[Any, str], bool] = {}
+
+    def _accepts_kwarg(func: Any, keyword: str) -> bool:
+        # Connexion asks twice per request, through inspect.signature each time, whether
+        # the token function takes a keyword; the answer holds for the app's life.
+        if (func, keyword) not in accepts:
+            accepts[func, keyword] = BearerSecurityHandler._accepts_kwarg(func, keyword)
+        return accepts[func, keyword]
 
     class AppBearer(BearerSecurityHandler):
         def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
-            return state.token_info
+            return check
 
-        @staticmethod
-        def _accepts_kwarg(func: Any, keyword: str) -> bool:
-            # Connexion asks twice per request, through inspect.signature each time, whether
-            # the token function takes a keyword; the answer holds for the app's life.
-            if (func, keyword) not in accepts:
-                accepts[func, keyword] = BearerSecurityHandler._accepts_kwarg(func, keyword)
-            return accepts[func, keyword]
+    class AppOAuth(OAuthSecurityHandler):
+        # The operations name no scopes (D-38), so Connexion's scope check always passes.
+        def get_tokeninfo_func(self, security_definition: dict[str, Any]) -> Any:
+            return check
 
-    return AppBearer
+    for handler in (AppBearer, AppOAuth):
+        handler._accepts_kwarg = staticmethod(_accepts_kwarg)
+    return {"bearer": AppBearer, "oauth2": AppOAuth}
+
+
+def _served_contract(contract: Contract, token_path: str) -> dict[str, Any]:
+    """The contract as the mock serves it: its client-credentials `tokenUrl` is the mock's."""
+    document = copy.deepcopy(contract.document)  # Connexion may change what it is given
+    schemes = document.get("components", {}).get("securitySchemes", {})
+    for scheme in schemes.values():
+        if scheme.get("type") == "oauth2" and "clientCredentials" in scheme.get("flows", {}):
+            scheme["flows"]["clientCredentials"]["tokenUrl"] = token_path
+    return document
 
 
 def _respond(error: ApiError, request: ConnexionRequest) -> ConnexionResponse:
@@ -107,8 +130,10 @@ def _as_api_error(contract: Contract, request: ConnexionRequest, exc: Exception)
     if isinstance(exc, ProblemException):
         detail = str(exc.detail or exc.title)
         if exc.status == 401:
-            no_token = "no authorization token" in detail.lower()
-            return ApiError("unauthorized" if no_token else "unknown_token")
+            # Connexion's own 401s: no bearer token at all, or `Bearer` with nothing after it
+            # (a token it does not accept is our `bearer_check`'s ApiError). Both lack
+            # credentials, so no error code (RFC 6750 §3.1, D-38).
+            return ApiError("unauthorized")
         if exc.status == 415:
             media = request.headers.get("content-type", "no content type")
             return ApiError("unsupported_media_type", content_type=media)
@@ -140,6 +165,8 @@ def create_app(
     body_limit: int = BODY_LIMIT,
     response_cache: bool = True,
     fixture_cache: Path | None = None,
+    token_ttl: int = DEFAULT_TTL,
+    token_path: str = TOKEN_PATH,
 ) -> AsyncApp:
     """A mock of the Leads API with its own store, seeded from `fixtures`.
 
@@ -148,12 +175,15 @@ def create_app(
     the cache of read answers (`cache.py`); off anyway with a configured latency or faults,
     which every request must meet. `fixture_cache`: a folder where the checked fixture set
     is kept for the next start (`fixture_cache.py`); None loads and checks it every time.
+    `token_path`, `token_ttl`: where the OAuth2 token endpoint answers (`oauth.py`), and how
+    many seconds (by `clock`) the tokens it issues live.
     """
     behaviour = behaviour or Behaviour()
+    check_token_path(token_path)
     contract = Contract(spec)
-    state = MockState(contract, fixtures, clock, fixture_cache)
+    state = MockState(contract, fixtures, clock, fixture_cache, token_ttl)
     handlers = LeadHandlers(state)
-    controls = control.ControlHandlers(state)
+    controls = control.ControlHandlers(state, token_path)
     parameter_validator, body_validator = validators_for_one_app()
     validators = {**VALIDATOR_MAP, "parameter": parameter_validator}
     body_validators = {**VALIDATOR_MAP["body"], "*/*json": body_validator}
@@ -163,11 +193,11 @@ def create_app(
         __name__,
         jsonifier=jsonifier,
         validator_map=validators,
-        security_map={"bearer": _bearer_handler(state)},
+        security_map=_security_handlers(state),
         uri_parser_class=BracketQueryParser,
     )
     app.add_api(
-        copy.deepcopy(contract.document),  # parsed once; Connexion may change what it is given
+        _served_contract(contract, token_path),
         resolver=Resolver(function_resolver=lambda operation_id: getattr(handlers, operation_id)),
         strict_validation=True,
         validate_responses=validate_responses,
@@ -178,6 +208,10 @@ def create_app(
         resolver=Resolver(function_resolver=lambda operation_id: getattr(controls, operation_id)),
         strict_validation=True,
         validate_responses=validate_responses,
+        # The control UI also shows the token endpoint's own spec (served by the control API).
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui_template_arguments={"urls": control.ui_specs()}
+        ),
     )
     handle = _error_handler(contract)
     for error in (ApiError, ProblemException, HTTPException, Exception):
@@ -188,6 +222,7 @@ def create_app(
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         log=state.log,
         skip_prefix=control.PREFIX,
+        private_paths=frozenset({token_path}),
     )
     origins = list(cors_origins) if cors_origins is not None else None
     if origins != []:
@@ -202,6 +237,12 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(
+        TokenEndpointMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        state=state,
+        path=token_path,
+    )
+    app.add_middleware(
         BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, limit=body_limit
     )
     if response_cache and not behaviour.active:
@@ -212,6 +253,7 @@ def create_app(
             cache=ResponseCache(),
             paths=read_paths(reads),
             version=state.data_version,
+            accepts=state.accepts_authorization,
         )
     if not validate_responses and not behaviour.active:
         app.add_middleware(

@@ -207,14 +207,23 @@ class RequestLog:
 
 
 class RequestLogMiddleware:
-    """Outermost, so that it sees every answer, errors included; skips the control API."""
+    """Outermost, so that it sees every answer, errors included; skips the control API.
+    The bodies of `private_paths` (the token endpoint: secrets, tokens) are not kept."""
 
     _KEEP = 10_000  # characters of each body kept
+    _PRIVATE = "(not kept: it may hold a client secret or a token)"
 
-    def __init__(self, app: ASGIApp, log: RequestLog, skip_prefix: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        log: RequestLog,
+        skip_prefix: str,
+        private_paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.log = log
         self.skip_prefix = skip_prefix
+        self.private_paths = private_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefix):
@@ -242,16 +251,22 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive_logged, send_logged)
         finally:
+            private = scope["path"] in self.private_paths
+            query = scope.get("query_string", b"").decode("latin-1")
             self.log.entries.append(
                 RequestRecord(
                     at=time.time(),
                     method=scope["method"],
                     path=scope["path"],
-                    query=scope.get("query_string", b"").decode("latin-1"),
+                    query=self._PRIVATE if private and query else query,
                     status=status,
                     duration_ms=round((time.perf_counter() - start) * 1000, 2),
-                    request_body=b"".join(received).decode("utf-8", "replace")[: self._KEEP],
-                    response_body=b"".join(sent).decode("utf-8", "replace")[: self._KEEP],
+                    request_body=self._PRIVATE
+                    if private
+                    else b"".join(received).decode("utf-8", "replace")[: self._KEEP],
+                    response_body=self._PRIVATE
+                    if private
+                    else b"".join(sent).decode("utf-8", "replace")[: self._KEEP],
                 )
             )
 

@@ -11,6 +11,9 @@ only on the request and on the data, so it is kept under
   and fixture-set load (`MockState.data_version`), and today's date (date filters are
   relative to it).
 
+A kept answer is given again only while its `Authorization` is still accepted (`accepts`):
+an issued token expires, and then the full path answers 401.
+
 Only what is certainly the same is answered from the cache: `GET` of a read operation,
 no body, no header the contract or the mock's behaviour could react to (a `Prefer`, a
 `Content-Type`...), and only `200` answers are kept. Anything else goes the full way.
@@ -117,6 +120,10 @@ def request_key(scope: Scope, paths: re.Pattern[str]) -> Key | None:
     return scope["path"], scope.get("query_string", b""), tuple(sorted(keyed))
 
 
+def _authorization(key: Key) -> bytes:
+    return next((value for name, value in key[2] if name == b"authorization"), b"")
+
+
 def ignored_header(name: bytes, value: bytes) -> bool:
     """Whether a request header cannot change the answer to a read."""
     if name in _IGNORED or name.startswith(b"sec-"):
@@ -131,11 +138,13 @@ class ResponseCacheMiddleware:
         cache: ResponseCache,
         paths: re.Pattern[str],
         version: Callable[[], Hashable],
+        accepts: Callable[[bytes], bool] = lambda authorization: True,
     ) -> None:
         self.app = app
         self.cache = cache
         self.paths = paths
         self.version = version
+        self.accepts = accepts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = request_key(scope, self.paths)
@@ -144,7 +153,7 @@ class ResponseCacheMiddleware:
             return
         version = self.version()
         answer = self.cache.get(key, version)
-        if answer is not None:
+        if answer is not None and self.accepts(_authorization(key)):
             await send(
                 {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
             )

@@ -11,10 +11,12 @@ from typing import Any
 from ..api.errors import ApiError, field_error
 from ..data.contract import load_yaml
 from ..data.fixtures import FixtureError
+from . import oauth
 from .state import MockState
 
 PREFIX = "/__mock"
 SPEC = Path(str(files(__package__) / "control.yaml"))
+TOKEN_SPEC_PATH = "/oauth/openapi.json"
 
 
 def spec() -> Any:
@@ -22,12 +24,21 @@ def spec() -> Any:
         return load_yaml(fh)
 
 
+def ui_specs() -> list[dict[str, str]]:
+    """The documents the control API's Swagger UI offers: its own, then the token endpoint's."""
+    return [
+        {"name": "Control API", "url": f"{PREFIX}/openapi.json"},
+        {"name": "OAuth2 token endpoint", "url": f"{PREFIX}{TOKEN_SPEC_PATH}"},
+    ]
+
+
 _JSON = {"Content-Type": "application/json"}
 
 
 class ControlHandlers:
-    def __init__(self, state: MockState) -> None:
+    def __init__(self, state: MockState, token_path: str = oauth.TOKEN_PATH) -> None:
         self.state = state
+        self._token_spec = oauth.spec(token_path)
 
     def _status(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         body = {
@@ -78,6 +89,12 @@ class ControlHandlers:
     def clear_requests(self) -> tuple[None, int]:
         self.state.log.entries.clear()
         return None, 204
+
+    def revoke_tokens(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        return {"revoked": self.state.tokens.revoke_all()}, 200, _JSON
+
+    def token_endpoint_spec(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        return self._token_spec, 200, _JSON
 
     def _load(self, name: str) -> None:
         if name not in self.state.available_sets():

@@ -42,10 +42,11 @@ def test_a_closed_port_is_not_up_once_the_wait_is_over() -> None:
 
 
 def test_waiting_imports_no_pytest_plugin_before_pytest_does() -> None:
-    """pytest refuses to start when a plugin of its (anyio, via httpx) was imported first."""
+    """pytest refuses to start when a plugin of its (anyio, which an httpx request loads) was
+    imported first."""
     code = (
         "import sys; from conformance.__main__ import _wait_for; "
-        "_wait_for('http://127.0.0.1:9', 0); print(sorted({'httpx', 'anyio'} & set(sys.modules)))"
+        "_wait_for('http://127.0.0.1:9', 0); print('anyio' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "False"

@@ -127,6 +127,12 @@ _LAST = len(raw_fixture("leads.json")) - 1
         ("users.json", _set(1, "rights", ["lead.fly"]), ["[1]", "id 2", "field rights"]),
         ("users.json", _set(2, "token", "admin-token"), ["[2]", "id 3", "unique"]),
         ("users.json", _drop(0, "id"), ["[0]", "id"]),
+        ("users.json", _drop(1, "client_secret"), ["[1]", "id 2", "field client_secret"]),
+        ("users.json", _drop(1, "client_id"), ["[1]", "id 2", "field client_id"]),
+        ("users.json", _set(1, "client_secret", ""), ["[1]", "id 2", "field client_secret"]),
+        ("users.json", _set(1, "client_id", 7), ["[1]", "id 2", "field client_id"]),
+        ("users.json", _set(1, "client_secret", "s\u00e9cret"), ["[1]", "field client_secret"]),
+        ("users.json", _set(2, "client_id", "admin-client"), ["[2]", "id 3", "another user"]),
         ("users.json", lambda records: records.__setitem__(1, "sara"), ["[1]", "object"]),
         ("properties.json", lambda records: records.__setitem__(0, 42), ["[0]", "object"]),
         ("properties.json", _set(0, "source", "attic"), ["[0]", "id 1", "field source"]),
@@ -148,6 +154,26 @@ def test_a_broken_fixture_is_named_by_file_record_and_field(
     assert str(folder / name) in message
     for part in names:
         assert part in message, (part, message)
+
+
+def test_every_default_user_has_a_client_of_their_own(contract: Contract) -> None:
+    reference = load_fixtures(DEFAULT_FIXTURES, contract).reference
+    raw = {u["id"]: u for u in raw_fixture("users.json")}
+    assert len(reference.clients) == len(reference.users) == len(raw)
+    for client_id, user in reference.clients.items():
+        assert (client_id, user.client_secret) == (
+            raw[user.id]["client_id"],
+            raw[user.id]["client_secret"],
+        )
+
+
+def test_a_user_without_a_client_loads(tmp_path: Path, contract: Contract) -> None:
+    def no_client(records: Records) -> None:
+        del records[1]["client_id"], records[1]["client_secret"]
+
+    reference = load_fixtures(_broken(tmp_path, "users.json", no_client), contract).reference
+    assert reference.users[2].client_id is None and reference.users[2].token == "reader-token"
+    assert "reader-client" not in reference.clients and "admin-client" in reference.clients
 
 
 def test_the_whole_array_check_passes_the_default_leads(contract: Contract) -> None:

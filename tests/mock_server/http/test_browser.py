@@ -3,6 +3,10 @@
 The page is served on one free port and the mock on another, so every call is a
 cross-origin, preflighted request that the browser itself checks. Chromium runs once per
 scenario with `--dump-dom`; the page writes its state into ids and data-* attributes.
+
+Swagger UI's OAuth2 login (the contract's client-credentials flow) needs clicks and typing,
+so that test drives Chromium over the DevTools protocol instead (`DevTools`, on a pipe). The
+example page keeps its fixed token: a client secret does not belong in a browser.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -214,3 +220,185 @@ def test_page_opened_from_a_file_cannot_read_the_mock(
     # The preflight was refused, so the browser never sent the request itself.
     seen = [(r["method"], r["status"]) for r in mock_requests(mock, "/leads")]
     assert seen == [("OPTIONS", 400)]
+
+
+# --- Swagger UI's Authorize box: OAuth2 client credentials, in a browser driven over CDP -----
+
+
+class DevToolsError(Exception):
+    """The browser refused a command (e.g. the page navigated while a script ran)."""
+
+
+class DevTools:
+    """Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`: JSON
+    messages ending in NUL on file descriptors 3 and 4), with nothing but the standard library."""
+
+    def __init__(self, profile: Path) -> None:
+        self._to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, self._from_browser_w = os.pipe()
+        reads, writes = self._to_browser_r, self._from_browser_w
+        argv = [str(CHROMIUM), *FLAGS[:-1], f"--user-data-dir={profile}"]
+        # bash puts the pipe's ends on descriptors 3 and 4, where Chromium expects them: no
+        # preexec_fn, unsafe in a process with threads (xdist workers have them), and not
+        # dash, which reads one-digit descriptors only.
+        placed = f'exec "$0" "$@" 3<&{reads} 4>&{writes} {reads}<&- {writes}>&-'
+        self.browser = subprocess.Popen(
+            ["/bin/bash", "-c", placed, *argv, "--remote-debugging-pipe", "about:blank"],
+            pass_fds=(reads, writes),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "HOME": str(profile)},
+            start_new_session=True,
+        )
+        os.close(self._to_browser_r)
+        os.close(self._from_browser_w)
+        self._buffer = b""
+        self._next_id = 0
+
+    def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
+        if session is not None:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + BROWSER_TIMEOUT
+        while True:
+            while b"\0" in self._buffer:
+                raw, self._buffer = self._buffer.split(b"\0", 1)
+                answer: dict[str, Any] = json.loads(raw)
+                if answer.get("id") == self._next_id:
+                    if "error" in answer:
+                        raise DevToolsError(f"{method}: {answer['error']}")
+                    result: dict[str, Any] = answer["result"]
+                    return result
+            left = deadline - time.monotonic()
+            assert left > 0 and select.select([self._from_browser], [], [], left)[0], method
+            chunk = os.read(self._from_browser, 1 << 16)
+            assert chunk, f"chromium closed the pipe during {method}"
+            self._buffer += chunk
+
+    def open(self, url: str) -> str:
+        """A new tab on `url`; answers the session to evaluate scripts in."""
+        target = self.call("Target.createTarget", url=url)["targetId"]
+        session: str = self.call("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
+        deadline = time.monotonic() + BROWSER_TIMEOUT
+        while time.monotonic() < deadline:
+            loaded = "location.href.startsWith(%s) && document.readyState === 'complete'"
+            with contextlib.suppress(DevToolsError):  # the tab may still be on about:blank
+                if self.run(session, f"return {loaded % json.dumps(url)};"):
+                    return session
+            time.sleep(0.05)
+        raise AssertionError(f"{url} did not load")
+
+    def run(self, session: str, script: str) -> Any:
+        """The value of an async function's body run in the page."""
+        result = self.call(
+            "Runtime.evaluate",
+            session,
+            expression=f"(async () => {{ {script} }})()",
+            awaitPromise=True,
+            returnByValue=True,
+        )
+        assert "exceptionDetails" not in result, result["exceptionDetails"]
+        return result["result"].get("value")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, AssertionError):
+            self.call("Browser.close")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.browser.pid, signal.SIGKILL)
+        self.browser.wait()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+
+
+# Helpers for the page: wait for a condition, type into a React-controlled input.
+_PAGE_HELPERS = """
+const wait = async (found, what) => {
+  for (const start = Date.now(); Date.now() - start < 15000; ) {
+    const value = found();
+    if (value) return value;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error("timed out waiting for " + what);
+};
+const type = (input, text) => {
+  Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(input, text);
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+};
+"""
+
+
+def _authorize(secret: str) -> str:
+    """Opens the Authorize box, fills the OAuth2 client credentials and authorizes; answers
+    what the oauth2 section shows then: `Authorized`, or its error."""
+    return (
+        _PAGE_HELPERS
+        + f"""
+if (!document.querySelector("#client_id")) {{
+  (await wait(() => document.querySelector(".btn.authorize"), "the Authorize button")).click();
+}}
+const id = await wait(() => document.querySelector("#client_id"), "the client_id field");
+const section = id.closest(".auth-container");
+type(id, "admin-client");
+type(section.querySelector("#client_secret"), {json.dumps(secret)});
+section.querySelector(".btn.modal-btn.auth.authorize").click();
+return await wait(() => {{
+  const errors = section.querySelector(".errors");
+  if (errors && errors.textContent.trim()) return "error: " + errors.textContent;
+  return section.textContent.includes("Authorized") ? "Authorized" : null;
+}}, "the token endpoint's answer");
+"""
+    )
+
+
+_TRY_LIST_LEADS = (
+    _PAGE_HELPERS
+    + """
+document.querySelector(".btn-done, .modal-ux .close-modal").click();
+const op = await wait(() => document.querySelector("#operations-Leads-list_leads"), "GET /leads");
+op.querySelector(".opblock-summary-control").click();
+(await wait(() => op.querySelector(".try-out__btn"), "Try it out")).click();
+(await wait(() => op.querySelector(".execute"), "Execute")).click();
+const status = await wait(
+  () => op.querySelector(".live-responses-table tbody .response-col_status"), "the answer");
+return status.textContent.trim();
+"""
+)
+
+
+def test_swagger_ui_logs_in_with_client_credentials_and_calls_the_api(
+    servers: Servers, mock: httpx.Client, tmp_path: Path
+) -> None:
+    """The contract's oauth2 scheme in Swagger UI (/ui/): a wrong secret is shown refused, the
+    right one fetches a token from the mock's token endpoint, and Try it out on GET /leads
+    is answered 200 with it (no fixture token is typed anywhere)."""
+    browser = DevTools(tmp_path / "profile")
+    try:
+        page = browser.open(f"{servers.mock}/ui/")
+        refused = browser.run(page, _authorize("not-the-secret"))
+        assert refused.startswith("error: ") and "invalid_client" in refused, refused
+        assert browser.run(page, _authorize("admin-secret")) == "Authorized"
+        token = browser.run(
+            page, "return window.ui.authSelectors.authorized().toJS().oauth2.token.access_token;"
+        )
+        status = browser.run(page, _TRY_LIST_LEADS)
+    finally:
+        browser.close()
+    assert status == "200"
+    recent = mock.get("/__mock/requests", params={"limit": 50}).json()["requests"]
+    seen = [
+        (r["method"], r["path"], r["status"])
+        for r in reversed(recent)
+        if r["path"] in ("/oauth/token", "/leads")
+    ]
+    assert seen == [
+        ("POST", "/oauth/token", 401),
+        ("POST", "/oauth/token", 200),
+        ("GET", "/leads", 200),
+    ]
+    # The token Swagger UI holds is one the mock issued, and it is what made GET /leads work.
+    assert token.startswith("mock_at_")
+    assert mock.get("/leads", headers={"Authorization": f"Bearer {token}"}).status_code == 200
