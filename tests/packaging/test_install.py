@@ -143,7 +143,12 @@ def test_the_recipe_checks_a_server_from_a_fresh_environment(
     env = _clean_env(with_extra)
     port = free_port()
     with _Serving(_mock_line(port), user_dir, env, port) as mock:
+        # As docs/ci.md's jobs: a token URL and a client id and secret per role, no token.
         env["LEADS_BASE_URL"] = mock.base_url
+        env["LEADS_TOKEN_URL"] = f"{mock.base_url}/oauth/token"
+        for prefix, role in (("", "admin"), ("READER_", "reader"), ("AGENT_", "agent")):
+            env[f"LEADS_{prefix}CLIENT_ID"] = f"{role}-client"
+            env[f"LEADS_{prefix}CLIENT_SECRET"] = f"{role}-secret"
         (run,) = [line for line in recipes()["github"] if line.startswith("leads-conformance ")]
         result = _run(argv(run, env), user_dir, env)
     output = _ok(result)
@@ -155,6 +160,7 @@ def test_the_recipe_checks_a_server_from_a_fresh_environment(
     assert 'name="leads-conformance"' in junit and 'failures="0"' in junit
     # Nothing of the checkout was used: the suite ran from the environment's site-packages.
     assert str(REPO) not in output
+    assert "OAuth2 clients for" in output and "admin-secret" not in output + page + junit
 
 
 def test_the_commands_say_their_version_and_every_option(with_extra: Path, user_dir: Path) -> None:
