@@ -7,7 +7,7 @@ import random
 import secrets
 import string
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from conformance.settings import (
     resolve,
 )
 from conformance.stash import CONTRACT_KEY, SETTINGS_KEY
+from conformance.views import Views
 
 # The per-clause report: the `clauses` fixture, the summary, `--leads-report`.
 pytest_plugins = ["conformance.report.plugin"]
@@ -445,6 +446,16 @@ def corpus(
         leads.append(lead)
     # Read back: the list filters judge what GET answers.
     return [api.get(lead["id"])[1] for lead in leads]  # type: ignore[misc]
+
+
+@pytest.fixture
+def views(api: LeadsApi, contract: Contract, factory: LeadFactory) -> Callable[..., Views]:
+    """`views(lead_ids)` before a write, `.agree(write, clause, created=...)` after it."""
+
+    def before(lead_ids: Iterable[int] = ()) -> Views:
+        return Views.before_write(api, contract, factory.tag, lead_ids)
+
+    return before
 
 
 @pytest.fixture

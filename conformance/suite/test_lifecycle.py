@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import random
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -38,6 +38,7 @@ from conformance.oracle.clauses import answered_clauses, patch_clause, status_cl
 from conformance.oracle.contract import Contract
 from conformance.report.ledger import Cases
 from conformance.settings import Settings
+from conformance.views import Views
 
 ABSENT_ID = 987_654_321
 
@@ -54,10 +55,16 @@ def _hypothesis_settings(run: Settings, examples: int, steps: int) -> settings:
 
 
 def test_scripted_lifecycle(
-    api: LeadsApi, factory: LeadFactory, contract: Contract, rnd: random.Random, clauses: Cases
+    api: LeadsApi,
+    factory: LeadFactory,
+    contract: Contract,
+    rnd: random.Random,
+    clauses: Cases,
+    views: Callable[..., Views],
 ) -> None:
     body = factory.body(rnd)
     admin, notes = None, writes.note_bodies(body["lead"])
+    seen = views()
     with clauses.case("create-as-sent", "POST /leads 201"):
         created, lead = api.create(body)
         admin = lead["user"]["id"]
@@ -81,9 +88,12 @@ def test_scripted_lifecycle(
         checks.lead_matches_model(
             [got, created], read, expected, "GET /leads/{id}: the lead as created", with_notes=True
         )
+    with clauses.case("views-agree"):
+        seen.agree(created, "POST /leads", created=[lead["id"]])
 
     replacement = factory.body(rnd)
     replacement["lead"].pop("notes")  # D-15: notes left out are kept
+    seen = views([lead["id"]])
     with clauses.case("replace-semantics", "PUT /leads/{id} 200"):
         put = api.client.put(f"/leads/{lead['id']}", replacement)
         checks.answers_status(put, 200, "PUT /leads/{id}: a valid body replaces the lead")
@@ -102,8 +112,11 @@ def test_scripted_lifecycle(
             got, read, read_after, "PUT /leads/{id}: id and created_at never change"
         )
         checks.change_moves_updated_at(put, got, read, read_after, "PUT /leads/{id}")
+    with clauses.case("views-agree"):
+        seen.agree(put, "PUT /leads/{id}")
 
     status = next(s for s in contract.status_order if s != replacement["lead"]["status"])
+    seen = views([lead["id"]])
     with clauses.case(patch_clause("replace", "/status"), "PATCH /leads/{id} 204"):
         patch = api.client.patch(
             f"/leads/{lead['id']}",
@@ -119,12 +132,15 @@ def test_scripted_lifecycle(
             "PATCH /leads/{id} replace /status",
             with_notes=True,
         )
+    with clauses.case("views-agree"):
+        seen.agree(patch, "PATCH /leads/{id} replace /status")
 
     with clauses.case("filters[id]"):
         listing = api.list_all({"id": lead["id"]})
         checks.listing_holds_exactly(
             listing.exchanges, listing.leads, [lead["id"]], f"filters[id]={lead['id']}"
         )
+    seen = views([lead["id"]])
     with clauses.case("delete-gone", "DELETE /leads/{id} 204", "DELETE /leads/{id} 404"):
         deleted = api.client.delete(f"/leads/{lead['id']}")
         checks.answers_status(deleted, 204, "DELETE /leads/{id}: deletes the lead")
@@ -135,14 +151,19 @@ def test_scripted_lifecycle(
         checks.refusal_is_problem(
             again, 404, "DELETE /leads/{id}: a lead that does not exist is 404"
         )
+    with clauses.case("views-agree"):
+        seen.agree(deleted, "DELETE /leads/{id}")
 
 
-@pytest.mark.clauses("delete-alias", "DELETE /lead/{id} 204", "DELETE /lead/{id} 404")
+@pytest.mark.clauses(
+    "delete-alias", "DELETE /lead/{id} 204", "DELETE /lead/{id} 404", "views-agree"
+)
 def test_deprecated_delete_alias_deletes_like_the_plural(
-    api: LeadsApi, factory: LeadFactory, rnd: random.Random
+    api: LeadsApi, factory: LeadFactory, rnd: random.Random, views: Callable[..., Views]
 ) -> None:
     """D-2: `DELETE /lead/{id}` (singular, as the document prints it) deletes the lead."""
     _, lead = api.create(factory.body(rnd))
+    seen = views([lead["id"]])
     deleted = api.client.delete(f"/lead/{lead['id']}")
     checks.answers_status(deleted, 204, "DELETE /lead/{id}: deletes the lead, as the plural does")
     api.created.discard(lead["id"])
@@ -151,6 +172,7 @@ def test_deprecated_delete_alias_deletes_like_the_plural(
     )
     again = api.client.delete(f"/lead/{lead['id']}")
     checks.refusal_is_problem(again, 404, "DELETE /lead/{id}: a lead that does not exist is 404")
+    seen.agree(deleted, "DELETE /lead/{id}")
 
 
 def _letters(n: int) -> str:
@@ -386,6 +408,26 @@ def make_model_machine(
         def nothing_unexpected(self) -> None:
             # The model only ever holds leads this machine created and registered.
             assert all(i in api.created for i in self.expected if i not in self.gone)
+
+        @invariant()
+        def listed_leads_are_the_models(self) -> None:
+            """After any step, the machine's leads found by listing are the model's, no more
+            and no fewer (the list and the lead must not tell different stories)."""
+            if not self.expected:
+                return
+            with clauses.case("views-agree"):
+                listing = api.list_all({"query": self.tag})
+                live = sorted(i for i in self.expected if i not in self.gone)
+                listed = sorted(lead["id"] for lead in listing.leads)
+                if listed != live:
+                    raise checks.ContractViolation(
+                        "after any write, the leads listed are the leads that exist "
+                        "(every_view_agrees_after_write)",
+                        listing.exchanges[:2],
+                        f"exactly the leads {live}",
+                        f"the leads {listed}",
+                        clauses=["views-agree"],
+                    )
 
     return LeadsModel
 

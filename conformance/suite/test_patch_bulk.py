@@ -23,6 +23,7 @@ from conformance.oracle.clauses import patch_clause, rule_clause, status_clause
 from conformance.oracle.contract import Contract
 from conformance.report.ledger import Cases
 from conformance.settings import Settings
+from conformance.views import Views
 
 NewLead = Callable[..., dict[str, Any]]
 # Ids no server is expected to hold; a missing user, property or lead must be refused.
@@ -51,7 +52,10 @@ def _check_applied(
     operations: list[dict[str, Any]],
     clause: str,
     bystanders: Sequence[Mapping[str, Any]] = (),
+    seen: Views | None = None,
 ) -> None:
+    """The patch took effect on the lead, nothing else changed, and (with `seen`, read before
+    the patch) every view of the lead agrees."""
     checks.answers_status(exchange, 204, clause)
     get, after = api.get(before["id"])
     checks.lead_still_exists([exchange, get], before["id"], after, clause)
@@ -66,6 +70,8 @@ def _check_applied(
     if changed:
         checks.change_moves_updated_at(exchange, get, before, after, clause)
     _check_untouched(api, exchange, bystanders, clause)
+    if seen is not None:
+        seen.agree(exchange, clause)
 
 
 def _check_untouched(
@@ -81,12 +87,17 @@ def _check_untouched(
 # --- PATCH /leads/{id} -----------------------------------------------------------------------
 
 
-@pytest.mark.clauses(patch_clause("replace", "/status"))
+@pytest.mark.clauses(patch_clause("replace", "/status"), "views-agree")
 def test_patch_status_takes_effect_and_touches_nothing_else(
-    api: LeadsApi, contract: Contract, new_lead: NewLead, rnd: random.Random
+    api: LeadsApi,
+    contract: Contract,
+    new_lead: NewLead,
+    rnd: random.Random,
+    views: Callable[..., Views],
 ) -> None:
     lead, bystander = new_lead(), new_lead()
     operations = [{"op": "replace", "path": "/status", "value": _other_status(contract, lead, rnd)}]
+    seen = views([lead["id"], bystander["id"]])
     exchange = _patch(api, lead["id"], operations)
     _check_applied(
         api,
@@ -95,10 +106,11 @@ def test_patch_status_takes_effect_and_touches_nothing_else(
         operations,
         "PATCH /leads/{id} replace /status: sets `status`",
         [bystander],
+        seen,
     )
 
 
-@pytest.mark.clauses(patch_clause("replace", "/assignment/user"))
+@pytest.mark.clauses(patch_clause("replace", "/assignment/user"), "views-agree")
 @pytest.mark.parametrize("as_text", [False, True], ids=["integer", "digits-string"])
 def test_patch_assignment_user_takes_effect(
     api: LeadsApi,
@@ -106,11 +118,13 @@ def test_patch_assignment_user_takes_effect(
     identities: dict[str, int],
     factory: LeadFactory,
     as_text: bool,
+    views: Callable[..., Views],
 ) -> None:
     lead, bystander = new_lead(), new_lead()
     user = _other_user(identities, factory.reference, lead)
     value: int | str = str(user) if as_text else user
     operations = [{"op": "replace", "path": "/assignment/user", "value": value}]
+    seen = views([lead["id"]])
     exchange = _patch(api, lead["id"], operations)
     _check_applied(
         api,
@@ -119,12 +133,18 @@ def test_patch_assignment_user_takes_effect(
         operations,
         "PATCH /leads/{id} replace /assignment/user: sets `user` (integer, or digits as a string)",
         [bystander],
+        seen,
     )
 
 
 @pytest.mark.parametrize("target", ["property", "mls"])
 def test_patch_add_and_remove_assignments(
-    api: LeadsApi, new_lead: NewLead, factory: LeadFactory, target: str, clauses: Cases
+    api: LeadsApi,
+    new_lead: NewLead,
+    factory: LeadFactory,
+    target: str,
+    clauses: Cases,
+    views: Callable[..., Views],
 ) -> None:
     pool = factory.reference.property_ids if target == "property" else factory.reference.mls_ids
     path = f"/assignment/{target}"
@@ -145,9 +165,10 @@ def test_patch_add_and_remove_assignments(
     if present is not None:
         steps.append(("removes it", [{"op": "remove", "path": path, "value": present}]))
     for effect, operations in steps:
-        with clauses.case(patch_clause(operations[0]["op"], path)):
+        with clauses.case(patch_clause(operations[0]["op"], path), "views-agree"):
             _, before = api.get(lead["id"])
             assert before is not None
+            seen = views([lead["id"]])
             exchange = _patch(api, lead["id"], operations)
             _check_applied(
                 api,
@@ -156,6 +177,7 @@ def test_patch_add_and_remove_assignments(
                 operations,
                 f"PATCH /leads/{{id}} {operations[0]['op']} {path}: {effect} ({key})",
                 [bystander],
+                seen,
             )
 
 
@@ -244,7 +266,7 @@ def test_patch_of_a_missing_lead_is_404(api: LeadsApi, new_lead: NewLead) -> Non
 # --- PATCH /leads (bulk) ----------------------------------------------------------------------
 
 
-@pytest.mark.clauses("bulk-patch-by-ids")
+@pytest.mark.clauses("bulk-patch-by-ids", "views-agree")
 def test_bulk_patch_touches_exactly_the_listed_leads(
     api: LeadsApi,
     contract: Contract,
@@ -252,6 +274,7 @@ def test_bulk_patch_touches_exactly_the_listed_leads(
     identities: dict[str, int],
     factory: LeadFactory,
     rnd: random.Random,
+    views: Callable[..., Views],
 ) -> None:
     first, second, bystander = new_lead(), new_lead(), new_lead()
     user = _other_user(identities, factory.reference, second)
@@ -260,6 +283,7 @@ def test_bulk_patch_touches_exactly_the_listed_leads(
         {"op": "replace", "path": f"/{first['id']}/status", "value": status},
         {"op": "replace", "path": f"/{second['id']}/assignment/user", "value": str(user)},
     ]
+    seen = views([first["id"], second["id"], bystander["id"]])
     exchange = api.client.patch("/leads", {"operations": operations})
     clause = "PATCH /leads: operations name their lead in the path, `/{id}/...` (D-11)"
     _check_applied(
@@ -274,6 +298,7 @@ def test_bulk_patch_touches_exactly_the_listed_leads(
     assert after is not None
     checks.patch_takes_effect([exchange, get], after, {"user": user}, clause)
     checks.patch_leaves_other_fields_alone([exchange, get], second, after, {"user"}, clause)
+    seen.agree(exchange, clause)
 
 
 @pytest.mark.clauses("bulk-patch-by-ids")
@@ -343,11 +368,14 @@ def test_invalid_bulk_patch_changes_nothing(
 # --- DELETE /leads (bulk) ---------------------------------------------------------------------
 
 
-@pytest.mark.clauses("bulk-delete-by-ids")
-def test_bulk_delete_deletes_exactly_the_listed_ids(api: LeadsApi, new_lead: NewLead) -> None:
+@pytest.mark.clauses("bulk-delete-by-ids", "views-agree")
+def test_bulk_delete_deletes_exactly_the_listed_ids(
+    api: LeadsApi, new_lead: NewLead, views: Callable[..., Views]
+) -> None:
     doomed = [new_lead(), new_lead()]
     kept = new_lead()
     ids = [lead["id"] for lead in doomed]
+    seen = views([*ids, kept["id"]])
     # Repeated ids count once (D-13).
     exchange = api.client.delete("/leads", {"leads": [*ids, ids[0]]})
     clause = "DELETE /leads: deletes the leads whose ids are listed in `leads`"
@@ -356,6 +384,7 @@ def test_bulk_delete_deletes_exactly_the_listed_ids(api: LeadsApi, new_lead: New
         api.created.discard(lead_id)
         checks.deleted_lead_is_gone(api.client.get(f"/leads/{lead_id}"), lead_id, clause)
     _check_untouched(api, exchange, [kept], clause)
+    seen.agree(exchange, clause)
 
 
 @pytest.mark.clauses("bulk-delete-atomic", "DELETE /leads 404")
@@ -430,7 +459,7 @@ def test_wildcard_patch_reaches_every_lead_the_caller_may_update(
 
 
 @pytest.mark.destructive
-@pytest.mark.clauses("bulk-patch-wildcard", "right lead.update.other")
+@pytest.mark.clauses("bulk-patch-wildcard", "right lead.update.other", "views-agree")
 @pytest.mark.usefixtures("restore_mock")
 def test_wildcard_patch_of_an_agent_reaches_only_its_own_leads(
     api: LeadsApi,
@@ -438,11 +467,13 @@ def test_wildcard_patch_of_an_agent_reaches_only_its_own_leads(
     contract: Contract,
     new_lead: NewLead,
     identities: dict[str, int],
+    views: Callable[..., Views],
 ) -> None:
     agent = api.as_caller(agent_client)
     own = new_lead(caller=agent)
     others = new_lead()
     status = next(s for s in contract.status_order if s not in (own["status"], others["status"]))
+    seen = views([own["id"], others["id"]])
     exchange = agent_client.patch(
         "/leads", {"operations": [{"op": "replace", "path": "/*/status", "value": status}]}
     )
@@ -452,6 +483,7 @@ def test_wildcard_patch_of_an_agent_reaches_only_its_own_leads(
     assert after is not None
     checks.patch_takes_effect([exchange, get], after, {"status": status}, clause)
     _check_untouched(api, exchange, [others], clause)
+    seen.agree(exchange, clause)
 
 
 @pytest.mark.destructive

@@ -15,10 +15,12 @@ long), and the words of that clause the failure must show.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -891,5 +893,158 @@ def _notes_without_header(app: AsyncApp) -> None:
         if not expand:
             out["user"] = {"id": lead["user"]}
         return out
+
+    renderer.lead = render  # type: ignore[method-assign]
+
+
+# --- every view after a write (the suite's every_view_agrees_after_write) ----------------------
+
+_VIEWS = (
+    "scripted_lifecycle or patch_status_takes_effect or bulk_delete_deletes_exactly "
+    "or bulk_patch_touches_exactly"
+)
+
+
+@contextmanager
+def _listed_as(service: LeadService, records: list[LeadRecord]) -> Iterator[None]:
+    """The store as a stale list index sees it: these records put back (or as they were) for
+    the time of one list, then the real ones restored."""
+    store = service.store
+    with store.transaction():
+        real = {r["id"]: store.get(r["id"]) for r in records}
+        for record in records:
+            store.put(record)
+        try:
+            yield
+        finally:
+            for lead_id, record in real.items():
+                if record is None:
+                    store.delete([lead_id])
+                else:
+                    store.put(record)
+
+
+@mutant(
+    "views_deleted_lead_still_listed",
+    area="views",
+    bug="a deleted lead is gone from GET /leads/{id} but still listed (a search index the "
+    "delete does not reach)",
+    clause="after a write, every view agrees: a deleted lead is in no list",
+    modules=("test_lifecycle", "test_patch_bulk"),
+    select=_VIEWS,
+    expect=("every_view_agrees_after_write",),
+)
+def _deleted_still_listed(app: AsyncApp) -> None:
+    service = _service(app)
+    deleted: dict[int, LeadRecord] = {}
+    delete, bulk_delete, list_leads = service.delete_lead, service.bulk_delete, service.list_leads
+
+    def remember(ids: list[int]) -> None:
+        for lead_id in ids:
+            record = service.store.get(lead_id)
+            if record is not None:
+                deleted[lead_id] = record
+
+    def delete_lead(who: Principal, lead_id: int, operation: str = "delete_lead") -> None:
+        remember([lead_id])
+        delete(who, lead_id, operation)
+
+    def bulk(who: Principal, body: Mapping[str, Any] | None) -> None:
+        remember(list((body or {}).get("leads") or []))
+        bulk_delete(who, body)
+
+    def listed(who: Principal, query: ListQuery, *, expand: bool) -> dict[str, Any]:
+        stale = [r for i, r in deleted.items() if service.store.get(i) is None]
+        with _listed_as(service, stale):
+            return list_leads(who, query, expand=expand)
+
+    service.delete_lead = delete_lead  # type: ignore[method-assign]
+    service.bulk_delete = bulk  # type: ignore[method-assign]
+    service.list_leads = listed  # type: ignore[method-assign]
+
+
+@mutant(
+    "views_old_status_still_found",
+    area="views",
+    bug="after a status patch, filters[status] still finds the lead by its old status (the "
+    "filter's index is not updated)",
+    clause="after a write, every view agrees: the old value no longer finds the lead",
+    modules=("test_lifecycle", "test_patch_bulk"),
+    select="patch_status_takes_effect or scripted_lifecycle",
+    expect=("every_view_agrees_after_write", "no longer found by filters[status]"),
+)
+def _old_status_found(app: AsyncApp) -> None:
+    service = _service(app)
+    old: dict[int, LeadRecord] = {}
+    patch_lead, list_leads = service.patch_lead, service.list_leads
+
+    def patched(who: Principal, lead_id: int, body: Mapping[str, Any]) -> None:
+        record = service.store.get(lead_id)
+        patch_lead(who, lead_id, body)
+        if record is not None and lead_id not in old:
+            old[lead_id] = record
+
+    def listed(who: Principal, query: ListQuery, *, expand: bool) -> dict[str, Any]:
+        wanted = (query.filters or {}).get("status")
+        if not wanted:
+            return list_leads(who, query, expand=expand)
+        answer = list_leads(who, query, expand=expand)
+        found = {lead["id"] for lead in answer["leads"]}
+        stale = [
+            r
+            for i, r in old.items()
+            if r["status"] == wanted and i not in found and service.store.get(i) is not None
+        ]
+        with _listed_as(service, stale):
+            return list_leads(who, query, expand=expand)
+
+    service.patch_lead = patched  # type: ignore[method-assign]
+    service.list_leads = listed  # type: ignore[method-assign]
+
+
+@mutant(
+    "views_count_not_moved",
+    area="views",
+    bug="a list's `count` is kept per query from its first answer: creates and deletes do "
+    "not move it",
+    clause="after a write, every view agrees: `count` moves by the leads created and deleted",
+    modules=("test_lifecycle", "test_patch_bulk"),
+    select="scripted_lifecycle or bulk_delete_deletes_exactly",
+    # The count of each page is checked against the page itself first (count_agrees_with_its_page),
+    # so a stale count is caught there, before the views' own comparison of counts.
+    expect=("`count` is the number of leads matching",),
+)
+def _count_not_moved(app: AsyncApp) -> None:
+    service = _service(app)
+    counts: dict[str, int] = {}
+    list_leads = service.list_leads
+
+    def listed(who: Principal, query: ListQuery, *, expand: bool) -> dict[str, Any]:
+        answer = list_leads(who, query, expand=expand)
+        key = repr((who.user_id, sorted(who.rights), query.filters))
+        return {**answer, "count": counts.setdefault(key, answer["count"])}
+
+    service.list_leads = listed  # type: ignore[method-assign]
+
+
+@mutant(
+    "views_expanded_read_stale",
+    area="views",
+    bug="GET /leads/{id} with X-MyCRM-Expand-Data: true answers the lead as first expanded "
+    "(a per-lead cache a patch does not clear)",
+    clause="after a write, every view agrees: the expanded read is the plain one, expanded",
+    modules=("test_lifecycle", "test_patch_bulk"),
+    select="patch_status_takes_effect",
+    expect=("every_view_agrees_after_write",),
+)
+def _expanded_stale(app: AsyncApp) -> None:
+    renderer = _service(app).renderer
+    original = renderer.lead
+    kept: dict[int, dict[str, Any]] = {}
+
+    def render(lead: LeadRecord, *, expand: bool) -> dict[str, Any]:
+        if not expand:
+            return original(lead, expand=False)
+        return copy.deepcopy(kept.setdefault(lead["id"], original(lead, expand=True)))
 
     renderer.lead = render  # type: ignore[method-assign]
