@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 LUA = Path(__file__).resolve().parent / "lua"
-SPEC = Path(__file__).resolve().parent.parent / "openapi" / "leads.yaml"
+SPEC = Path(__file__).resolve().parents[2] / "openapi" / "leads.yaml"
 TOKEN = "admin-token"
 THREADS = 2
 CONNECTIONS = 32
