@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from .records import LeadRecord, ReferenceData
 
@@ -48,11 +48,33 @@ def sort_keys(
     }
 
 
+@runtime_checkable
+class InOrder(Protocol):
+    """Leads that can give their first ones in a key's order without sorting them all (the
+    store's `Selection`, from its ordered indexes)."""
+
+    stored: int
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[LeadRecord]: ...
+    def first_in_order(self, key: SortKey, descending: bool, limit: int) -> list[LeadRecord]: ...
+
+
+# Reading an ordered index costs about a sixth of what selecting by a heap costs per lead
+# (measured at 100k leads): it wins unless the leads are a small part of the store.
+_WALK_VS_HEAP = 6
+
+
 def sort_leads(
-    leads: list[LeadRecord], key: SortKey, descending: bool, limit: int | None = None
+    leads: Iterable[LeadRecord], key: SortKey, descending: bool, limit: int | None = None
 ) -> list[LeadRecord]:
     """Sorted by `key`, ties by id ascending in both orders, leads without a value last.
-    With `limit`, only the first `limit` of that order (a page needs no more)."""
+    With `limit`, only the first `limit` of that order (a page needs no more): read from an
+    ordered index when `leads` has one and reading it is cheaper than selecting them."""
+    if limit is not None and isinstance(leads, InOrder):
+        count = len(leads)
+        if count and min(leads.stored, limit * leads.stored / count) < _WALK_VS_HEAP * count:
+            return leads.first_in_order(key, descending, limit)
     present = []
     missing = []
     for lead in leads:

@@ -13,10 +13,10 @@ from typing import Any
 
 from . import patch
 from .errors import ApiError, field_error
-from .filters import FilterError, compile_filters, index_conditions
+from .filters import FilterError, compile_filters, index_conditions, keep_all
 from .listing import page_of, sort_keys, sort_leads
 from .records import PREFERENCE_BOUNDS, LeadRecord, NoteRecord, PreferenceRecord, ReferenceData
-from .render import Renderer
+from .render import RenderedLead, Renderer, encode_json
 from .rights import Principal
 from .store import LeadStore
 from .terms import Terms
@@ -97,7 +97,9 @@ class LeadService:
             raise ApiError("unprocessable", errors=errors) from exc
         if rights.other not in who.rights:  # only the caller's own leads are visible
             narrowed["user"] = narrowed.get("user", frozenset({who.user_id})) & {who.user_id}
-        matched = [lead for lead in self.store.candidates(narrowed) if keep(lead)]
+        matched = self.store.select(narrowed)
+        if keep is not keep_all:  # a filter the indexes did not decide: check each candidate
+            matched = matched.where(keep)
         ordered = sort_leads(
             matched,
             self._sort_keys[query.sort],
@@ -109,21 +111,19 @@ class LeadService:
             "count": len(matched),
             "page": query.page,
             "per_page": query.per_page,
-            "leads": [self.renderer.lead(lead, expand=expand) for lead in page],
+            "leads": [self._rendered(lead, expand) for lead in page],
         }
 
-    def get_lead(self, who: Principal, lead_id: int, *, expand: bool) -> dict[str, Any]:
+    def get_lead(self, who: Principal, lead_id: int, *, expand: bool) -> RenderedLead:
         rights = self.terms.rights["get_lead"]
         who.require(rights.required)
         lead = self._existing(lead_id)
         who.require_touch(lead_id, lead["user"], rights.other)
-        return self.renderer.lead(lead, expand=expand)
+        return self._rendered(lead, expand)
 
     # Writing
 
-    def create_lead(
-        self, who: Principal, body: Mapping[str, Any], *, expand: bool
-    ) -> dict[str, Any]:
+    def create_lead(self, who: Principal, body: Mapping[str, Any], *, expand: bool) -> RenderedLead:
         rights = self.terms.rights["create_lead"]
         who.require(rights.required)
         data = body["lead"]
@@ -134,11 +134,11 @@ class LeadService:
             now = self.clock()
             lead = self._record(data, self.store.new_lead_id(), owner, now, now, notes=None)
             self.store.put(lead)
-        return self.renderer.lead(lead, expand=expand)
+        return self._rendered(lead, expand)
 
     def replace_lead(
         self, who: Principal, lead_id: int, body: Mapping[str, Any], *, expand: bool
-    ) -> dict[str, Any]:
+    ) -> RenderedLead:
         rights = self.terms.rights["update_lead"]
         who.require(rights.required)
         data = body["lead"]
@@ -156,7 +156,7 @@ class LeadService:
                 data, lead_id, owner, old["created_at"], self.clock(), notes, preference_id=kept
             )
             self.store.put(lead)
-        return self.renderer.lead(lead, expand=expand)
+        return self._rendered(lead, expand)
 
     def delete_lead(self, who: Principal, lead_id: int, operation: str = "delete_lead") -> None:
         rights = self.terms.rights[operation]
@@ -237,6 +237,14 @@ class LeadService:
             for lead in changed.values():
                 lead["updated_at"] = now
                 self.store.put(lead)
+
+    def _rendered(self, lead: LeadRecord, expand: bool) -> RenderedLead:
+        """The lead as the renderer makes it, encoded once and kept beside the stored record
+        until that lead changes (nothing else a rendered lead shows can change)."""
+        encoded = self.store.derived(
+            lead, expand, lambda: encode_json(self.renderer.lead(lead, expand=expand))
+        )
+        return RenderedLead(encoded)
 
     def _existing(self, lead_id: int) -> LeadRecord:
         lead = self.store.get(lead_id)

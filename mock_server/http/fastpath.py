@@ -21,9 +21,11 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api.errors import ApiError
+from ..api.render import lead_document
 from ..api.rights import Principal
 from ..data.contract import path_pattern
 from .cache import ignored_header
+from .handlers import json_body
 from .state import MockState
 
 logger = logging.getLogger("mock_server")
@@ -99,4 +101,4 @@ class FastReadMiddleware:
             lead = self.state.service.get_lead(who, int(match.group(1)), expand=expand)
         except ApiError:  # 403, 404: the full path answers them, from the one error builder
             return None
-        return self.dumps({"lead": lead}).encode()
+        return json_body(lead_document(lead))
