@@ -5,7 +5,6 @@ rules of the body (422), then the change, applied whole or not at all.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,7 +14,14 @@ from . import patch
 from .errors import ApiError, field_error
 from .filters import FilterError, compile_filters, index_conditions, keep_all
 from .listing import page_of, sort_keys, sort_leads
-from .records import PREFERENCE_BOUNDS, LeadRecord, NoteRecord, PreferenceRecord, ReferenceData
+from .records import (
+    PREFERENCE_BOUNDS,
+    LeadRecord,
+    NoteRecord,
+    PreferenceRecord,
+    ReferenceData,
+    copy_record,
+)
 from .render import RenderedLead, Renderer, encode_json
 from .rights import Principal
 from .store import LeadStore
@@ -230,7 +236,7 @@ class LeadService:
                 ids = touchable if target == patch.WILDCARD else [target]
                 for lead_id in ids:
                     assert isinstance(lead_id, int)
-                    lead = changed.get(lead_id) or copy.deepcopy(self._existing(lead_id))
+                    lead = changed.get(lead_id) or copy_record(self._existing(lead_id))
                     if patch.apply(lead, op):
                         changed[lead_id] = lead
             now = self.clock()
