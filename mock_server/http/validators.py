@@ -10,6 +10,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
+import jsonschema_rs
 from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionRequest
@@ -20,6 +21,7 @@ from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope
 
 from ..api.errors import field_error
+from ..data.contract import plain_json_schema
 
 # Draft 4's format checker knows no `date`, so `filters[created][from]=soon` would pass.
 _FORMATS = FormatChecker()
@@ -97,6 +99,34 @@ async def _unchunked(receive: Receive, scope: Scope) -> tuple[Receive, Scope]:
     return replay, scope
 
 
+def compiled_check(schema: Any) -> jsonschema_rs.Validator | None:
+    """A compiled (Rust) validator of an OpenAPI request schema, as a first check that lets
+    a valid body skip the pure-Python validation (266 us for a create, a third of a create
+    request in-process; the compiled one takes 2 us): it accepts only what
+    `Draft4RequestValidator` with `_FORMATS` accepts. Where the two differ, the compiled one
+    refuses (measured on this contract, `tests/mock_server/http/test_validators.py`): it
+    matches `$` at the very end only where Python's `re` also matches before a final newline,
+    it checks `email` and `date` at least as strictly, and it raises on a text Rust cannot
+    hold (a lone surrogate). The contract's write bodies use no `\\d`, `\\s` or `\\w`
+    (whose Unicode classes differ) and their `oneOf`s have branches of different types, so a
+    stricter branch cannot make a `oneOf` pass. A body it refuses goes to the Python
+    validator, which lists every error. None for a schema it cannot compile."""
+    try:
+        return jsonschema_rs.Draft4Validator(plain_json_schema(schema), validate_formats=True)
+    except Exception:  # a schema the compiled validator cannot read: Python alone
+        return None
+
+
+def passes_compiled(check: jsonschema_rs.Validator | None, body: Any) -> bool:
+    """Whether the compiled check accepts `body` (False when it cannot tell)."""
+    if check is None:
+        return False
+    try:
+        return bool(check.is_valid(body))
+    except Exception:  # e.g. a lone surrogate: Python's validator decides
+        return False
+
+
 def _body_schema(schema: Any) -> Any:
     return Draft4RequestValidator(schema, format_checker=_FORMATS)
 
@@ -108,6 +138,7 @@ def _parameter_schema(schema: Any) -> Any:
 class AllErrorsBodyValidator(JSONRequestBodyValidator):
     # A new validator per request here; `validators_for_one_app` keeps them per app.
     compiled: Callable[[Any], Any] = staticmethod(_body_schema)
+    first_check: Callable[[Any], jsonschema_rs.Validator | None] = staticmethod(compiled_check)
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         # Without Content-Type, Connexion validates a body as JSON but hands the handler raw
@@ -146,6 +177,8 @@ class AllErrorsBodyValidator(JSONRequestBodyValidator):
             if self._required:
                 raise InvalidRequest([field_error("body", "", "a JSON body is required")])
             return None
+        if passes_compiled(self.first_check(self._schema), body):
+            return None
         validator = self.compiled(self._schema)
         errors = []
         for error in _sorted_errors(validator, body):
@@ -180,6 +213,7 @@ def validators_for_one_app() -> tuple[
 
     class Body(AllErrorsBodyValidator):
         compiled = _Compiled(lambda schema: Draft4RequestValidator(schema, format_checker=_FORMATS))
+        first_check = _Compiled(compiled_check)
 
     return Parameters, Body
 
