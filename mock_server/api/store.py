@@ -32,8 +32,8 @@ T = TypeVar("T")
 Bitset = int  # bit i set: the lead with id i
 # Bit positions of each byte value, to list the ids of a bitset.
 _BITS = tuple(tuple(b for b in range(8) if value >> b & 1) for value in range(256))
-# A run of leads with one sort value longer than this is found by bisection, read forward.
-_LONG_RUN = 32
+# Ids an ordered index hands at a time.
+_CHUNK = 64
 
 
 def location_prefixes(lead: LeadRecord) -> set[str]:
@@ -147,39 +147,53 @@ class OrderedIndex:
     def ids(self, descending: bool) -> Iterator[int]:
         """Every id in the order: values descending with ties still by id ascending (D-17)
         when `descending`; the leads without a value last in both orders."""
+        for chunk in self.chunks(descending):
+            yield from chunk
+
+    def chunks(self, descending: bool) -> Iterator[list[int]]:
+        """`ids` a list at a time (a page reads a few hundred ids: one generator step per
+        id cost more than the test of each)."""
+        valued, missing = self._valued, self._missing
         if descending:
             yield from self._descending()
         else:
-            for _, lead_id in self._valued:
-                yield lead_id
-        yield from self._missing
+            for at in range(0, len(valued), _CHUNK):
+                yield [lead_id for _, lead_id in valued.islice(at, at + _CHUNK)]
+        for at in range(0, len(missing), _CHUNK):
+            yield list(missing.islice(at, at + _CHUNK))
 
-    def _descending(self) -> Iterator[int]:
-        # Read backwards, each run of equal values is held and given in id order; a long run
-        # (a status shared by thousands) is found by bisection and read forwards instead.
+    def _descending(self) -> Iterator[list[int]]:
+        # Backwards a block at a time, each run of equal values in id order. The run at the
+        # start of a block may go on before it, so it is left to the next block; a block of
+        # one value throughout (a status shared by thousands) is read forwards from the
+        # start of its run.
         valued = self._valued
-        at = len(valued)  # the position of the entry read last
-        entries = valued.islice(0, at, reverse=True)
-        entry = next(entries, None)
-        while entry is not None:
-            at -= 1
-            value, run, run_end = entry[0], [entry[1]], at + 1
-            entry = next(entries, None)
-            while entry is not None and entry[0] == value:
-                at -= 1
-                run.append(entry[1])
-                if len(run) > _LONG_RUN:
-                    break
-                entry = next(entries, None)
-            else:
-                yield from reversed(run)
-                continue
-            start = valued.bisect_left((value,))
-            for _, lead_id in valued.islice(start, run_end):
-                yield lead_id
-            at = start
-            entries = valued.islice(0, at, reverse=True)
-            entry = next(entries, None)
+        end = len(valued)
+        while end:
+            low = max(0, end - _CHUNK)
+            block = valued[low:end]
+            cut = 0
+            if low:
+                first = block[0][0]
+                while cut < len(block) and block[cut][0] == first:
+                    cut += 1
+                if cut == len(block):
+                    start = valued.bisect_left((first,))
+                    for at in range(start, end, _CHUNK):
+                        yield [i for _, i in valued.islice(at, min(at + _CHUNK, end))]
+                    end = start
+                    continue
+            ordered: list[int] = []
+            upper = len(block)
+            while upper > cut:
+                value = block[upper - 1][0]
+                lower = upper - 1
+                while lower > cut and block[lower - 1][0] == value:
+                    lower -= 1
+                ordered.extend(lead_id for _, lead_id in block[lower:upper])
+                upper = lower
+            yield ordered
+            end = low + cut
 
     def __len__(self) -> int:
         return len(self._value_of)
@@ -221,25 +235,32 @@ class Selection:
         store = self._store
         with store.transaction():
             leads = store._leads
-            order = store.ordered(key).ids(descending)
+            chunks = store.ordered(key).chunks(descending)
             if self._leads is None and self._bits == store._every:
-                member: Callable[[int], bool] | None = None
-            elif self._leads is not None:
-                member = {lead["id"] for lead in self._leads}.__contains__
-            else:
-                bits = self._bits
-                data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-                size = len(data)
-
-                def member(lead_id: int) -> bool:
-                    at = lead_id >> 3
-                    return at < size and bool(data[at] >> (lead_id & 7) & 1)
-
-            for lead_id in order:
-                if member is None or member(lead_id):
-                    found.append(leads[lead_id])
+                for chunk in chunks:
+                    found.extend(leads[i] for i in chunk[: limit - len(found)])
                     if len(found) == limit:
                         break
+                return found
+            if self._leads is not None:
+                wanted = {lead["id"] for lead in self._leads}
+                for chunk in chunks:
+                    found.extend(leads[i] for i in chunk if i in wanted)
+                    if len(found) >= limit:
+                        break
+                del found[limit:]
+                return found
+            # A bitset: each id's bit read from its bytes (an int's bits cost a copy to read).
+            bits = self._bits
+            data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+            size = len(data)
+            for chunk in chunks:
+                found.extend(
+                    leads[i] for i in chunk if (i >> 3) < size and data[i >> 3] >> (i & 7) & 1
+                )
+                if len(found) >= limit:
+                    break
+            del found[limit:]
         return found
 
 

@@ -160,13 +160,16 @@ _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 _SCHEMA_ONE = ("additionalProperties", "additionalItems", "not", "items")
 
 
-def plain_json_schema(node: Any, resolve: Callable[[Any], Any] = lambda node: node) -> Any:
+def plain_json_schema(
+    node: Any, resolve: Callable[[Any], Any] = lambda node: node, *, nullable: bool = True
+) -> Any:
     """OpenAPI 3.0 schema -> JSON Schema draft 4: refs inlined by `resolve` (the contract has
     no cycles; Connexion hands schemas already resolved), `nullable` turned into a null type
-    and a null enum value, as Connexion's request validator reads it (`nullable` lets null
-    pass `type` and `enum`), OpenAPI-only keywords dropped. Only the keywords that hold
-    schemas are followed: what else a node holds (Connexion attaches the contract's
-    `components`, examples and all) is kept as it is."""
+    and a null enum value, as Connexion's request body validator reads it (`nullable` lets
+    null pass `type` and `enum`; with `nullable=False` it is dropped, as its parameter
+    validator, plain Draft 4, ignores it), OpenAPI-only keywords dropped. Only the keywords
+    that hold schemas are followed: what else a node holds (Connexion attaches the
+    contract's `components`, examples and all) is kept as it is."""
     node = resolve(node)
     if not isinstance(node, dict):
         return node
@@ -175,15 +178,18 @@ def plain_json_schema(node: Any, resolve: Callable[[Any], Any] = lambda node: no
         if key in _OPENAPI_ONLY or key.startswith("x-"):
             continue
         if key in _SCHEMA_MAPS and isinstance(value, dict):
-            plain[key] = {name: plain_json_schema(sub, resolve) for name, sub in value.items()}
+            plain[key] = {
+                name: plain_json_schema(sub, resolve, nullable=nullable)
+                for name, sub in value.items()
+            }
         elif key in (*_SCHEMA_LISTS, *_SCHEMA_ONE) and isinstance(value, list):
             # allOf, anyOf, oneOf, and `items` as a tuple of schemas
-            plain[key] = [plain_json_schema(sub, resolve) for sub in value]
+            plain[key] = [plain_json_schema(sub, resolve, nullable=nullable) for sub in value]
         elif key in _SCHEMA_ONE:
-            plain[key] = plain_json_schema(value, resolve)
+            plain[key] = plain_json_schema(value, resolve, nullable=nullable)
         else:
             plain[key] = value
-    if node.get("nullable"):
+    if nullable and node.get("nullable"):
         if "type" in plain:
             plain["type"] = [plain["type"], "null"]
         if "enum" in plain and None not in plain["enum"]:

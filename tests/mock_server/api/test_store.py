@@ -181,9 +181,9 @@ def test_a_bitset_holds_the_ids_it_was_made_of(ids: set[int]) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    values=st.lists(st.one_of(st.none(), st.integers(0, 1), st.integers(0, 200)), max_size=200),
-    changes=st.lists(st.tuples(st.integers(1, 210), st.one_of(st.none(), st.integers(0, 3)))),
-    gone=st.sets(st.integers(1, 210), max_size=20),
+    values=st.lists(st.one_of(st.none(), st.integers(0, 1), st.integers(0, 200)), max_size=300),
+    changes=st.lists(st.tuples(st.integers(1, 310), st.one_of(st.none(), st.integers(0, 3)))),
+    gone=st.sets(st.integers(1, 310), max_size=20),
     descending=st.booleans(),
 )
 def test_an_ordered_index_gives_the_order_of_a_full_sort_through_changes(

@@ -11,9 +11,16 @@ import pytest
 from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft4Validator
 
 from mock_server.data.contract import Contract
-from mock_server.http.validators import _FORMATS, compiled_check, passes_compiled
+from mock_server.http.query import BracketQueryParser
+from mock_server.http.validators import (
+    _FORMATS,
+    InvalidRequest,
+    compiled_check,
+    passes_compiled,
+)
 
 from ..conftest import auth, lead_write, problem, raw_fixture
 
@@ -196,3 +203,54 @@ def test_the_compiled_check_accepts_the_valid_bodies() -> None:
     for operation, bodies in _valid_bodies().items():
         check = compiled_check(_request_schemas()[operation])
         assert all(passes_compiled(check, body) for body in bodies), operation
+
+
+# The same for the parameters of a list, as the query parser hands them to validation.
+_FILTER_KEYS = [
+    "filters[status]", "filters[source]", "filters[user]", "filters[excluded_user]",
+    "filters[id]", "filters[query]", "filters[name]", "filters[mobile]", "filters[country]",
+    "filters[city]", "filters[channel]", "filters[created]", "filters[created][from]",
+    "filters[created][to]", "filters[updated][from]", "filters[passport_expire]",
+    "filters[legal_representative][name]", "filters[legal_representative][email]",
+    "filters[lead_fields][1]", "filters[property_fields][5]", "filters[wishlist][locations]",
+    "filters[wishlist][locations][]", "filters[wishlist][types]", "filters[wishlist][category]",
+    "filters[wishlist][from_price]", "filters[wishlist][to_size]", "filters[wishlist][nope]",
+    "filters[colour]", "sort", "sort_order", "page", "per_page",
+]  # fmt: skip
+_QUERY_VALUES = [
+    "", "x", "prospect", "portal", "1", "01", "0", "-1", "1.5", "1e3", "99999999999999999999",
+    "AE", "ae", "AE\n", "\ufeffAE", "today", "current_year", "2016-01-01", "2016-02-30",
+    "2016-01-01\n", "\u0662\u0660\u0661\u0666-01-01", "are.3", "are.3\n", "are.1,are.3",
+    "are.\u0663", "2,1", "true", "residential", "created", "DESC", "desc", "x" * 201, "é" * 40,
+]  # fmt: skip
+
+
+@cache
+def _list_parameters() -> list[dict[str, Any]]:
+    resolved = resolve_refs(Contract().document)
+    return [p for p in resolved["paths"]["/leads"]["get"]["parameters"] if p["in"] == "query"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    pairs=st.lists(
+        st.tuples(st.sampled_from(_FILTER_KEYS), st.sampled_from(_QUERY_VALUES)), max_size=4
+    )
+)
+def test_the_compiled_check_of_parameters_accepts_only_what_python_accepts(
+    pairs: list[tuple[str, str]],
+) -> None:
+    params = _list_parameters()
+    query: dict[str, list[str]] = {}
+    for key, value in pairs:
+        query.setdefault(key, []).append(value)
+    try:
+        parsed = BracketQueryParser(params, {}).resolve_query(query)
+    except InvalidRequest:
+        return
+    for param in params:
+        if param["name"] in parsed:
+            check = compiled_check(param["schema"], nullable=False)
+            if passes_compiled(check, parsed[param["name"]]):
+                python = Draft4Validator(param["schema"], format_checker=_FORMATS)
+                assert list(python.iter_errors(parsed[param["name"]])) == [], parsed
