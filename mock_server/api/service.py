@@ -117,7 +117,7 @@ class LeadService:
             "count": len(matched),
             "page": query.page,
             "per_page": query.per_page,
-            "leads": [self._rendered(lead, expand) for lead in page],
+            "leads": self._rendered(page, expand),
         }
 
     def get_lead(self, who: Principal, lead_id: int, *, expand: bool) -> RenderedLead:
@@ -125,7 +125,7 @@ class LeadService:
         who.require(rights.required)
         lead = self._existing(lead_id)
         who.require_touch(lead_id, lead["user"], rights.other)
-        return self._rendered(lead, expand)
+        return self._rendered([lead], expand)[0]
 
     # Writing
 
@@ -140,7 +140,7 @@ class LeadService:
             now = self.clock()
             lead = self._record(data, self.store.new_lead_id(), owner, now, now, notes=None)
             self.store.put(lead)
-        return self._rendered(lead, expand)
+        return self._rendered([lead], expand)[0]
 
     def replace_lead(
         self, who: Principal, lead_id: int, body: Mapping[str, Any], *, expand: bool
@@ -162,7 +162,7 @@ class LeadService:
                 data, lead_id, owner, old["created_at"], self.clock(), notes, preference_id=kept
             )
             self.store.put(lead)
-        return self._rendered(lead, expand)
+        return self._rendered([lead], expand)[0]
 
     def delete_lead(self, who: Principal, lead_id: int, operation: str = "delete_lead") -> None:
         rights = self.terms.rights[operation]
@@ -244,13 +244,14 @@ class LeadService:
                 lead["updated_at"] = now
                 self.store.put(lead)
 
-    def _rendered(self, lead: LeadRecord, expand: bool) -> RenderedLead:
-        """The lead as the renderer makes it, encoded once and kept beside the stored record
-        until that lead changes (nothing else a rendered lead shows can change)."""
+    def _rendered(self, leads: list[LeadRecord], expand: bool) -> list[RenderedLead]:
+        """The leads as the renderer makes them, encoded once and kept beside the stored
+        records until they change (nothing else a rendered lead shows can change)."""
+        render = self.renderer.lead
         encoded = self.store.derived(
-            lead, expand, lambda: encode_json(self.renderer.lead(lead, expand=expand))
+            leads, ("json", expand), lambda lead: encode_json(render(lead, expand=expand))
         )
-        return RenderedLead(encoded)
+        return [RenderedLead(data) for data in encoded]
 
     def _existing(self, lead_id: int) -> LeadRecord:
         lead = self.store.get(lead_id)

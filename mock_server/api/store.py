@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sortedcontainers import SortedList
@@ -34,6 +35,7 @@ Bitset = int  # bit i set: the lead with id i
 _BITS = tuple(tuple(b for b in range(8) if value >> b & 1) for value in range(256))
 # Ids an ordered index hands at a time.
 _CHUNK = 64
+_value = itemgetter(0)
 
 
 def location_prefixes(lead: LeadRecord) -> set[str]:
@@ -183,15 +185,9 @@ class OrderedIndex:
                         yield [i for _, i in valued.islice(at, min(at + _CHUNK, end))]
                     end = start
                     continue
-            ordered: list[int] = []
-            upper = len(block)
-            while upper > cut:
-                value = block[upper - 1][0]
-                lower = upper - 1
-                while lower > cut and block[lower - 1][0] == value:
-                    lower -= 1
-                ordered.extend(lead_id for _, lead_id in block[lower:upper])
-                upper = lower
+            # Sorting by value alone, descending, keeps equal values in the order they had
+            # (Python's sort is stable, reversed too): ids ascending. Linear on a sorted run.
+            ordered = [lead_id for _, lead_id in sorted(block[cut:], key=_value, reverse=True)]
             yield ordered
             end = low + cut
 
@@ -278,7 +274,7 @@ class LeadStore:
         self._index: dict[str, dict[Any, Bitset]] = {}
         self._every: Bitset = 0
         self._ordered: dict[Callable[[LeadRecord], Any], OrderedIndex] = {}
-        self._derived: dict[int, tuple[LeadRecord, dict[Hashable, Any]]] = {}
+        self._derived: dict[Hashable, dict[int, tuple[LeadRecord, Any]]] = {}
         self._next_id = self._next_note_id = self._next_preference_id = 1
         # Changes with every change of the leads, so that a cached answer knows it is stale.
         self.version = 0
@@ -375,20 +371,26 @@ class LeadStore:
                 found = self._ordered[key] = OrderedIndex(key, self._leads.values())
             return found
 
-    def derived(self, lead: LeadRecord, name: Hashable, compute: Callable[[], T]) -> T:
-        """A value computed from `lead` alone (its rendered JSON, say), kept until the lead
-        changes or goes. Computed but not kept for a record the store no longer holds."""
+    def derived(
+        self, leads: Iterable[LeadRecord], name: Hashable, compute: Callable[[LeadRecord], T]
+    ) -> list[T]:
+        """For each lead, a value computed from it alone (its rendered JSON, say), kept under
+        `name` until that lead changes or goes. Computed but not kept for a record the store
+        no longer holds."""
         with self._lock:
-            lead_id = lead["id"]
-            if self._leads.get(lead_id) is not lead:
-                return compute()
-            entry = self._derived.get(lead_id)
-            if entry is None or entry[0] is not lead:
-                entry = self._derived[lead_id] = (lead, {})
-            values = entry[1]
-            if name not in values:
-                values[name] = compute()
-            found: T = values[name]
+            kept = self._derived.setdefault(name, {})
+            stored = self._leads
+            found: list[T] = []
+            for lead in leads:
+                lead_id = lead["id"]
+                entry = kept.get(lead_id)
+                if entry is not None and entry[0] is lead:
+                    found.append(entry[1])
+                    continue
+                value = compute(lead)
+                if stored.get(lead_id) is lead:
+                    kept[lead_id] = (lead, value)
+                found.append(value)
             return found
 
     def put(self, lead: LeadRecord) -> None:
@@ -396,7 +398,8 @@ class LeadStore:
             lead_id = lead["id"]
             old = self._leads.get(lead_id)
             self._leads[lead_id] = lead
-            self._derived.pop(lead_id, None)
+            for kept in self._derived.values():
+                kept.pop(lead_id, None)
             bit = 1 << lead_id
             for name in self.INDEXED:
                 value = lead[name]  # type: ignore[literal-required]
@@ -423,7 +426,8 @@ class LeadStore:
                 old = self._leads.pop(lead_id, None)
                 if old is None:
                     continue
-                self._derived.pop(lead_id, None)
+                for kept in self._derived.values():
+                    kept.pop(lead_id, None)
                 bit = 1 << lead_id
                 for name in self.INDEXED:
                     self._remove(name, old[name], bit)  # type: ignore[literal-required]
