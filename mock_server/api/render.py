@@ -40,7 +40,9 @@ def encode_json(value: Any) -> bytes:
     """The mock's JSON: compact UTF-8, by orjson; by the standard library, as compact, for
     what orjson refuses (integers past 64 bits)."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+        # Copied to a bytes object of its own size: orjson's keeps the buffer it wrote into
+        # (8 KiB for a 0.6 KiB lead, measured with tracemalloc), and rendered leads are kept.
+        return bytes(memoryview(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)))
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 

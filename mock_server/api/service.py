@@ -5,6 +5,7 @@ rules of the body (422), then the change, applied whole or not at all.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,7 +16,6 @@ from .errors import ApiError, field_error
 from .filters import FilterError, compile_filters, index_conditions, keep_all
 from .listing import page_of, sort_keys, sort_leads
 from .records import (
-    PREFERENCE_BOUNDS,
     LeadRecord,
     NoteRecord,
     PreferenceRecord,
@@ -29,29 +29,6 @@ from .terms import Terms
 from .validation import lead_rule_errors
 
 Clock = Callable[[], datetime]
-_NULLABLE = (
-    "middle_name",
-    "email",
-    "address",
-    "pobox",
-    "city",
-    "quality",
-    "mortgage_status",
-    "time_frame",
-    "passport",
-    "bank",
-)
-_REQUIRED = (
-    "title",
-    "first_name",
-    "last_name",
-    "mobile",
-    "category",
-    "country",
-    "status",
-    "source",
-    "financial",
-)
 
 
 def utc_now() -> datetime:
@@ -298,6 +275,12 @@ class LeadService:
         )
 
 
+def _shared(value: Any) -> Any:
+    # One object for each value of an enumeration or a place: 100k leads held 100k copies of
+    # "prospect" and "Dubai" (JSON parsers make a new text per occurrence).
+    return sys.intern(value) if value.__class__ is str else value
+
+
 def build_record(
     data: Mapping[str, Any],
     *,
@@ -308,33 +291,63 @@ def build_record(
     notes: list[NoteRecord],
     preference_id: int,
 ) -> LeadRecord:
-    """The stored form of a `LeadWrite` body (also used for fixture leads)."""
-    pref = data.get("preference")
+    """The stored form of a `LeadWrite` body (also used for fixture leads, 100k at a start:
+    one dict written out, not built from comprehensions)."""
+    get = data.get
+    pref = get("preference")
     preference: PreferenceRecord | None = None
     if pref is not None:
-        preference = PreferenceRecord(
-            id=preference_id,
-            offering_type=pref["offering_type"],
-            locations=list(pref["locations"]),
-            types=list(pref["types"]),
-            amenities=list(pref["amenities"]),
-            **{b: pref.get(b) for b in PREFERENCE_BOUNDS},  # type: ignore[typeddict-item]
-        )
-    rep = data.get("legal_representative")
-    return LeadRecord(
-        id=lead_id,
-        user=owner,
-        **{name: data[name] for name in _REQUIRED},  # type: ignore[typeddict-item]
-        **{name: data.get(name) for name in _NULLABLE},
-        channel=data["source_channel"],
-        time_frame_from=_day(data.get("time_frame_from")),
-        passport_expire=_day(data.get("passport_expire")),
-        legal_representative=dict(rep) if rep is not None else None,
-        preference=preference,
-        properties=list(dict.fromkeys(data.get("properties") or [])),
-        mls=list(dict.fromkeys(data.get("mls") or [])),
-        fields=dict(data.get("fields") or {}),
-        notes=notes,
-        created_at=created_at,
-        updated_at=updated_at,
-    )
+        bound = pref.get
+        preference = {
+            "id": preference_id,
+            "offering_type": _shared(pref["offering_type"]),
+            "locations": [_shared(location) for location in pref["locations"]],
+            "types": list(pref["types"]),
+            "amenities": list(pref["amenities"]),
+            "from_price": bound("from_price"),
+            "to_price": bound("to_price"),
+            "from_size": bound("from_size"),
+            "to_size": bound("to_size"),
+            "from_bathroom": bound("from_bathroom"),
+            "to_bathroom": bound("to_bathroom"),
+            "from_bedroom": bound("from_bedroom"),
+            "to_bedroom": bound("to_bedroom"),
+        }
+    rep = get("legal_representative")
+    fields = get("fields")
+    # The keys in the order they always had (a state export writes them in this order).
+    record: LeadRecord = {
+        "id": lead_id,
+        "user": owner,
+        "title": _shared(data["title"]),
+        "first_name": data["first_name"],
+        "last_name": data["last_name"],
+        "mobile": data["mobile"],
+        "category": _shared(data["category"]),
+        "country": _shared(data["country"]),
+        "status": _shared(data["status"]),
+        "source": _shared(data["source"]),
+        "financial": _shared(data["financial"]),
+        "middle_name": get("middle_name"),
+        "email": get("email"),
+        "address": get("address"),
+        "pobox": get("pobox"),
+        "city": _shared(get("city")),
+        "quality": _shared(get("quality")),
+        "mortgage_status": _shared(get("mortgage_status")),
+        "time_frame": _shared(get("time_frame")),
+        "passport": get("passport"),
+        "bank": get("bank"),
+        "channel": _shared(data["source_channel"]),
+        "time_frame_from": _day(get("time_frame_from")),
+        "passport_expire": _day(get("passport_expire")),
+        "legal_representative": dict(rep) if rep is not None else None,
+        "preference": preference,
+        "properties": list(dict.fromkeys(get("properties") or ())),
+        "mls": list(dict.fromkeys(get("mls") or ())),
+        "fields": dict(fields) if fields else {},
+        "notes": notes,
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
+    return record
