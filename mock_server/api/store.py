@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -44,9 +45,14 @@ def location_prefixes(lead: LeadRecord) -> set[str]:
     pref = lead["preference"]
     found: set[str] = set()
     for location in pref["locations"] if pref else ():
-        parts = location.split(".")
-        found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        found.update(_prefixes(location))
     return found
+
+
+@lru_cache(maxsize=4096)  # a few hundred locations, shared by 100k leads
+def _prefixes(location: str) -> tuple[str, ...]:
+    parts = location.split(".")
+    return tuple(".".join(parts[:i]) for i in range(1, len(parts) + 1))
 
 
 def bitset_ids(bits: Bitset) -> list[int]:
@@ -86,30 +92,45 @@ class SeedIndex:
     to that seed shares them (and a fixture cache can keep them)."""
 
     def __init__(self, leads: list[LeadRecord]) -> None:
-        ids: dict[str, dict[Any, bytearray]] = {}
+        names = LeadStore.INDEXED
+        ids: dict[str, dict[Any, bytearray]] = {name: {} for name in (*names, LeadStore.LOCATIONS)}
+        columns = [ids[name] for name in names]
+        locations = ids[LeadStore.LOCATIONS]
         size = max((lead["id"] for lead in leads), default=0) // 8 + 1
-        columns: list[tuple[str, Callable[[LeadRecord], Iterable[Any]]]] = [
-            (name, lambda lead, name=name: (lead[name],))  # type: ignore[misc]
-            for name in LeadStore.INDEXED
-        ]
-        columns.append((LeadStore.LOCATIONS, location_prefixes))
-        # One plain loop per index, each bit set in a bytearray: adding lead by lead to an
-        # int would copy it each time.
-        for name, values_of in columns:
-            index: dict[Any, bytearray] = {}
-            for lead in leads:
-                lead_id = lead["id"]
-                for value in values_of(lead):
-                    found = index.get(value)
+        # Each bit set in a bytearray (an int would be copied for each), in one pass.
+        for lead in leads:
+            lead_id = lead["id"]
+            at, bit = lead_id >> 3, 1 << (lead_id & 7)
+            for name, index in zip(names, columns, strict=True):
+                value = lead[name]  # type: ignore[literal-required]
+                found = index.get(value)
+                if found is None:
+                    found = index[value] = bytearray(size)
+                found[at] |= bit
+            pref = lead["preference"]
+            if pref and pref["locations"]:
+                for prefix in location_prefixes(lead):
+                    found = locations.get(prefix)
                     if found is None:
-                        found = index[value] = bytearray(size)
-                    found[lead_id >> 3] |= 1 << (lead_id & 7)
-            ids[name] = index
+                        found = locations[prefix] = bytearray(size)
+                    found[at] |= bit
         self.bitsets: dict[str, dict[Any, Bitset]] = {
             name: {value: int.from_bytes(data, "little") for value, data in index.items()}
             for name, index in ids.items()
         }
         self.every = bitset_of(lead["id"] for lead in leads)
+        last_note = last_preference = 0
+        for lead in leads:
+            for note in lead["notes"]:
+                last_note = max(last_note, note["id"])
+            if lead["preference"] is not None:
+                last_preference = max(last_preference, lead["preference"]["id"])
+        self.next_note_id, self.next_preference_id = last_note + 1, last_preference + 1
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SeedIndex) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class OrderedIndex:
@@ -297,12 +318,8 @@ class LeadStore:
             self._ordered = {}  # rebuilt when a list asks for them
             self._derived = {}
             self._next_id = max(self._leads, default=0) + 1
-            notes = [n["id"] for lead in self._leads.values() for n in lead["notes"]]
-            self._next_note_id = max(notes, default=0) + 1
-            prefs = [
-                lead["preference"]["id"] for lead in self._leads.values() if lead["preference"]
-            ]
-            self._next_preference_id = max(prefs, default=0) + 1
+            self._next_note_id = self._seed_index.next_note_id
+            self._next_preference_id = self._seed_index.next_preference_id
 
     def replace_all(self, leads: list[LeadRecord], counters: dict[str, int] | None = None) -> None:
         """Every lead replaced (an imported state); `reset` still goes back to the seed.
