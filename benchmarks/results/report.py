@@ -376,8 +376,11 @@ def render(results: Mapping[str, Any], plot_name: str | None, notes: str | None 
             f"Before: `{baseline['path']}` ({baseline['started']}; code: {baseline.get('source')};"
             f" load average during that run: {baseline.get('load_during')}). After: this run.",
             "",
-            "The code before had no response cache: the *cache off* rows compare computed "
-            "answers with computed answers; the other read rows compare with cache hits.",
+            "Rows marked *cache off* compare computed answers with computed answers (the code "
+            "before measured its reads that way too; its writes only on the server with the "
+            "cache, which a write never meets); rows marked *cache on* compare the servers "
+            "with the response cache. Cold starts before were measured in a row, the first "
+            "of a size finding no fixture cache.",
             "",
         ]
         out += _table(["figure", "before", "after", "change"], baseline["rows"])
