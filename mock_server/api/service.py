@@ -228,7 +228,7 @@ class LeadService:
         encoded = self.store.derived(
             leads, ("json", expand), lambda lead: encode_json(render(lead, expand=expand))
         )
-        return [RenderedLead(data) for data in encoded]
+        return [RenderedLead(data, lead["id"]) for data, lead in zip(encoded, leads, strict=True)]
 
     def _existing(self, lead_id: int) -> LeadRecord:
         lead = self.store.get(lead_id)

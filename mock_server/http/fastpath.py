@@ -272,7 +272,7 @@ class FastPathMiddleware:
             lead = service.create_lead(caller.who, body, expand=caller.expand)
             self.served[operation] += 1
             document = json_body(lead_document(lead))
-            location = created_headers(lead["id"])["Location"].encode()
+            location = created_headers(lead.id)["Location"].encode()
             return 201, _json_headers(document, [(b"location", location)]), document
         if not passes_compiled(self._patch_check, body):
             return None

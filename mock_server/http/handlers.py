@@ -83,7 +83,7 @@ class LeadHandlers:
 
     async def create_lead(self, token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
         lead = self.service.create_lead(_principal(token_info), body, expand=_expand())
-        return _json(lead_document(lead), 201, created_headers(lead["id"]))
+        return _json(lead_document(lead), 201, created_headers(lead.id))
 
     async def update_lead(
         self, token_info: dict[str, Any], id: int, body: dict[str, Any]

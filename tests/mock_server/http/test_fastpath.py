@@ -110,7 +110,21 @@ def _list(rng: random.Random) -> tuple[str, dict[str, str]]:
     return "/leads" + (f"?{query}" if query or rng.random() < 0.5 else ""), _headers(rng, plain)
 
 
-_NASTY: list[Any] = [None, "", "x", 0, -1, 1.5, "AE\n", "2020-02-30", [], {}, "nosuch", 2**70]
+_NASTY: list[Any] = [
+    None,
+    "",
+    "x",
+    0,
+    -1,
+    1.5,
+    "AE\n",
+    "2020-02-30",
+    [],
+    {},
+    "nosuch",
+    2**70,
+    "\ud800",
+]
 
 
 def _mutated(body: Any, rng: random.Random) -> Any:
