@@ -10,6 +10,9 @@ Parts (`--parts`, default all):
   and cProfile of it for call counts.
 - `gc`: the app in-process (httpx's ASGI transport, no server) answering gets and creates,
   with the garbage collector's pauses timed by `gc.callbacks`, per data size.
+- `inproc`: each request kind, and each page of the growth plot, answered by the app
+  in-process with the response cache off (an ASGI call, no server): median ms of many, and
+  cProfile of as many again, per data size (`--inproc-sizes`).
 
 Raw profiles and each part's figures go to `benchmarks/.profiles/` (py-spy raw stacks open in
 speedscope or flamegraph.pl; `.prof` files in snakeviz or `python -m pstats`); `summary.md`
@@ -38,11 +41,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .measure import buckets, datasets, load, servers
+from .measure import buckets, datasets, inprocess, load, servers
 
 PROFILES = Path(__file__).resolve().parent / ".profiles"
 PY_SPY = Path(sys.executable).parent / "py-spy"
-PARTS = ("live", "cold", "plain", "gc")
+PARTS = ("live", "cold", "plain", "gc", "inproc")
 _PLAIN_LIST = {
     "filters": {"status": "prospect", "wishlist": {"locations": ["are.3"]}},
     "sort": "created",
@@ -345,6 +348,43 @@ def plain_list(size: int, out: Path, repeat: int = 5) -> Run:
     }
 
 
+def in_process(size: int, out: Path, repeat: int) -> Run:
+    """Each kind of request through the whole app, in this process, response cache off."""
+    from mock_server.http.app import create_app
+
+    folder, _ = datasets.ensure(size)
+    gc.disable()  # as `leads-mock` loads: create_app collects and freezes when done
+    try:
+        app = create_app(fixtures=folder, response_cache=False)
+    finally:
+        gc.enable()
+    body = load.create_body(datasets.CACHE / "create-body.json").read_bytes()
+    statuses = ("prospect", "qualified", "calledNoReply")
+
+    def patch(i: int) -> inprocess.Request:
+        value = statuses[i % len(statuses)]
+        ops = {"operations": [{"op": "replace", "path": "/status", "value": value}]}
+        return "PATCH", f"/leads/{i % size + 1}", json.dumps(ops).encode()
+
+    requests: dict[str, Callable[[int], inprocess.Request]] = {
+        "get": lambda i: ("GET", load.GET_PATH, b""),
+        "list": lambda i: ("GET", load.LIST_PATH, b""),
+        **{
+            f"page, {page.name}": (lambda i, path=page.path: ("GET", path, b""))  # type: ignore[misc]
+            for page in load.GROWTH
+        },
+        "patch": patch,
+        "create": lambda i: ("POST", "/leads", body),
+    }
+    found: dict[str, Any] = {}
+    for name, request in requests.items():
+        count = max(5, repeat // 50) if name == "page, scanning" else repeat
+        prof = out / f"inproc-{name.replace(', ', '-')}-{size}.prof"
+        found[name] = {**inprocess.timed(app, request, count, prof), "file": prof.name}
+        _log(f"  inproc {size} {name}: {found[name]['median_ms']:.3f} ms")
+    return {"size": size, "requests": found}
+
+
 def _visible(every: list[Any], who: Any, other: str, keep: Callable[[Any], bool]) -> list[Any]:
     # What LeadService.list_leads keeps, as a list.
     return [lead for lead in every if who.may_touch(lead["user"], other) and keep(lead)]
@@ -542,6 +582,19 @@ def summary(out: Path) -> str:
                     f"{r['gc_share']:.0%} | {counts} | {r['gen2_max_ms']:.0f} |"
                 )
         lines += [""]
+    inproc = _load(out, "inproc")
+    if inproc:
+        names = list(inproc[0]["requests"])
+        lines += [
+            "## Each request in-process, response cache off (median ms; cProfile in the files)",
+            "",
+            "| request | " + " | ".join(f"{r['size']:,} leads" for r in inproc) + " |",
+            "|---|" + "---:|" * len(inproc),
+        ]
+        for name in names:
+            cells = [f"{r['requests'][name]['median_ms']:.3f}" for r in inproc]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines += [""]
     return "\n".join(lines)
 
 
@@ -555,6 +608,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-size", type=int, default=10000)
     parser.add_argument("--plain-size", type=int, default=100000)
     parser.add_argument("--gc-sizes", default="1000,10000,100000")
+    parser.add_argument("--inproc-sizes", default="1000,10000,100000")
+    parser.add_argument("--inproc-repeat", type=int, default=300)
     parser.add_argument("--duration", type=int, default=15, help="seconds per kind")
     parser.add_argument("--rate", type=int, default=250, help="samples per second")
     parser.add_argument(
@@ -621,6 +676,12 @@ def main(argv: list[str] | None = None) -> int:
             counts = (args.gc_gets, args.gc_creates, args.gc_concurrency)
             found.append(gc_in_child(size, out, counts))
         _save(out, "gc", found)
+    if "inproc" in parts:
+        found = []
+        for size in [int(s) for s in args.inproc_sizes.split(",") if s]:
+            _log(f"inproc: {size} leads")
+            found.append(in_process(size, out, args.inproc_repeat))
+        _save(out, "inproc", found)
     (out / "summary.md").write_text(summary(out))
     _log(f"wrote {out / 'summary.md'}")
     return 0

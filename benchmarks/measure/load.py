@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 LUA = Path(__file__).resolve().parent / "lua"
-SPEC = Path(__file__).resolve().parent.parent / "openapi" / "leads.yaml"
+SPEC = Path(__file__).resolve().parents[2] / "openapi" / "leads.yaml"
 TOKEN = "admin-token"
 THREADS = 2
 CONNECTIONS = 32
@@ -33,6 +33,29 @@ LIST_QUERY = {
 }
 LIST_PATH = "/leads?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in LIST_QUERY.items())
 GET_PATH = "/leads/1"
+
+
+def _page(filters: dict[str, str]) -> str:
+    query = {**filters, "sort": "created", "sort_order": "DESC", "per_page": "20"}
+    return "/leads?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in query.items())
+
+
+@dataclass(frozen=True)
+class Growth:
+    """A page whose cost against the data size the report plots (one request at a time)."""
+
+    name: str
+    label: str
+    path: str
+
+
+# The same sorted page with an indexed filter (the page above), a filter every candidate is
+# checked against (`filters[query]`: 3% of the leads match `ali`), and no filter.
+GROWTH = (
+    Growth("indexed", "indexed filter (status, wishlist location)", LIST_PATH),
+    Growth("scanning", "scanning filter (filters[query]=ali)", _page({"filters[query]": "ali"})),
+    Growth("none", "no filter", _page({})),
+)
 
 
 @dataclass(frozen=True)

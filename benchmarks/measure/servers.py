@@ -134,15 +134,28 @@ class Server:
 
     @classmethod
     def spawn(
-        cls, name: str, command: list[str], port: int, log_path: Path, cwd: Path | None = None
+        cls,
+        name: str,
+        command: list[str],
+        port: int,
+        log_path: Path,
+        cwd: Path | None = None,
+        fixture_cache: Path | None = None,
     ) -> Server:
-        """Starts `command` in `cwd`, by default where the mock under test is (`SOURCE`)."""
+        """Starts `command` in `cwd`, by default where the mock under test is (`SOURCE`).
+        `fixture_cache`: the folder the mock keeps its checked fixture sets in (through
+        `XDG_CACHE_HOME`), so that a run decides which starts find them and which do not."""
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log = log_path.open("wb")
         started = time.perf_counter()
+        env = dict(os.environ)
+        if fixture_cache is not None:
+            fixture_cache.mkdir(parents=True, exist_ok=True)
+            env["XDG_CACHE_HOME"] = str(fixture_cache)
         popen = subprocess.Popen(
             command,
             cwd=cwd or SOURCE.path,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -8,10 +8,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# The issue's targets.
+# The targets of the earlier issue (figures with the response cache on, and the first ones).
 GET_LIST_VS_PRISM = 2.0
 LIST_100K_MS = 100.0
 COLD_START_10K_S = 1.5
+# This issue's targets, every one judged with the response cache off ("computed answers as
+# fast as cached ones").
+LIST_VS_PRISM_SMALL = 2.0  # below 100k leads
+LIST_VS_PRISM_100K = 1.0  # at 100k leads and more
+LIST_100K_P99_MS = 250.0  # under wrk -c32
+LIST_100K_ALONE_MS = 10.0  # one request at a time
+WRITES_VS_PRISM_GET = 2.0  # create and patch, at every size
+COLD_100K_CACHED_S = 3.0
+COLD_100K_UNCACHED_S = 8.0
+RSS_100K_MIB = 1024.0
+LARGE = 100_000
 
 _LATENCIES = ("p50_ms", "p95_ms", "p99_ms", "mean_ms", "max_ms")
 
@@ -46,6 +57,16 @@ def summarise_samples(samples_ms: Sequence[float]) -> dict[str, Any]:
         "max_ms": max(samples_ms),
         "samples_ms": list(samples_ms),
     }
+
+
+def fitted_exponent(points: Sequence[tuple[int, float]]) -> float:
+    """k in cost ∝ size^k, least squares over log(size), log(cost)."""
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(c) for _, c in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs
+    )
 
 
 def exponent(small: tuple[int, float], large: tuple[int, float]) -> float:
@@ -91,19 +112,173 @@ def _vs_prism(name: str, mock: Mapping[str, Any], prism: Mapping[str, Any], kind
     )
 
 
+def _rps(data: Mapping[str, Any], kind: str) -> float | None:
+    found = data.get("kinds", {}).get(kind, {}).get("median", {}).get("rps")
+    return float(found) if found is not None else None
+
+
+def _judged(ok: list[bool]) -> str:
+    return _verdict(None if not ok else all(ok))
+
+
 def targets(results: Mapping[str, Any]) -> list[Target]:
-    """The issue's targets. The mock answers a repeated read from its response cache, and
-    wrk repeats one request: each throughput target is also judged with the cache off
-    (`mock_computed`), and the 100 ms target on the computed answer when it was measured."""
+    """This issue's targets, each judged with the response cache off (`mock_computed`), then
+    the earlier issue's (`earlier_targets`)."""
+    return [*computed_targets(results), *earlier_targets(results)]
+
+
+def computed_targets(results: Mapping[str, Any]) -> list[Target]:
+    mock = results.get("mock", {})
+    computed = results.get("mock_computed", {})
+    prism = results.get("prism", {}).get("kinds", {})
+    prism_list = _rps({"kinds": prism}, "list")
+    prism_get = _rps({"kinds": prism}, "get")
+    found: list[Target] = []
+
+    parts, ok = [], []
+    for size, data in computed.items():
+        rps = _rps(data, "list")
+        if rps is None or not prism_list:
+            continue
+        wanted = LIST_VS_PRISM_100K if int(size) >= LARGE else LIST_VS_PRISM_SMALL
+        parts.append(f"{_size(int(size))}: {rps / prism_list:.2f}x (≥ {wanted:g}x)")
+        ok.append(rps / prism_list >= wanted)
+    found.append(
+        Target(
+            "filtered + sorted page vs Prism, response cache off",
+            f"≥ {LIST_VS_PRISM_SMALL:g}x below 100k leads, ≥ {LIST_VS_PRISM_100K:g}x at 100k",
+            ", ".join(parts) or "—",
+            _judged(ok),
+        )
+    )
+
+    large = computed.get(str(LARGE), {})
+    p99 = large.get("kinds", {}).get("list", {}).get("median", {}).get("p99_ms")
+    found.append(
+        Target(
+            "that page at 100k leads under wrk -c32, p99, response cache off",
+            f"≤ {LIST_100K_P99_MS:g} ms",
+            f"{p99:.1f} ms (median of the runs' p99)" if p99 is not None else "—",
+            _verdict(None if p99 is None else p99 <= LIST_100K_P99_MS),
+        )
+    )
+    alone = large.get("sequential", {}).get("list")
+    found.append(
+        Target(
+            "that page at 100k leads, one request at a time, response cache off",
+            f"median ≤ {LIST_100K_ALONE_MS:g} ms",
+            f"median {alone['median_ms']:.2f} ms (n={alone['n']})" if alone else "—",
+            _verdict(None if alone is None else alone["median_ms"] <= LIST_100K_ALONE_MS),
+        )
+    )
+
+    parts, ok = [], []
+    for size, data in computed.items():
+        for kind in ("create", "patch"):
+            rps = _rps(data, kind)
+            if rps is None or not prism_get:
+                continue
+            parts.append(f"{_size(int(size))} {kind}: {rps / prism_get:.2f}x")
+            ok.append(rps / prism_get >= WRITES_VS_PRISM_GET)
+    found.append(
+        Target(
+            "create and patch vs Prism's get-by-id, same run, response cache off",
+            f"≥ {WRITES_VS_PRISM_GET:g}x Prism's get at every size",
+            ", ".join(parts) or "—",
+            _judged(ok),
+        )
+    )
+
+    at_large = mock.get(str(LARGE), {})
+    for key, label, limit in (
+        ("cold_start", "fixture cache filled", COLD_100K_CACHED_S),
+        ("cold_start_uncached", "fixture cache empty", COLD_100K_UNCACHED_S),
+    ):
+        cold = at_large.get(key)
+        found.append(
+            Target(
+                f"cold start at 100k leads, {label}",
+                f"median ≤ {limit:g} s",
+                f"median {cold['median_s']:.2f} s (n={cold['n']}, "
+                f"{min(cold['samples_s']):.2f} to {max(cold['samples_s']):.2f})"
+                if cold
+                else "—",
+                _verdict(None if cold is None else cold["median_s"] <= limit),
+            )
+        )
+
+    warm = large.get("memory_warm", {}).get("VmRSS")
+    leads = large.get("leads_ready")
+    measured = "—"
+    if warm:
+        mib = warm / 1024
+        measured = f"{mib:.0f} MiB after warm-up"
+        if leads:
+            measured += f", {warm / leads:.1f} KiB per lead ({leads} leads)"
+        after, leads_after = large.get("memory_after", {}).get("VmRSS"), large.get("leads_after")
+        if after and leads_after:
+            measured += (
+                f"; after the load {after / 1024:.0f} MiB for {leads_after} leads "
+                f"({after / leads_after:.1f} KiB per lead)"
+            )
+    found.append(
+        Target(
+            "resident memory at 100k leads, response cache off",
+            f"≤ {RSS_100K_MIB / 1024:g} GiB after warm-up, stated per lead",
+            measured,
+            _verdict(None if not warm else warm / 1024 <= RSS_100K_MIB),
+        )
+    )
+
+    lines = growth_exponents(results)
+    found.append(
+        Target(
+            "cost growth of a page, 1k to 100k leads, log-log plot",
+            "plotted; which grow linearly and why (below)",
+            "; ".join(f"{label}: N^{k:.2f}" for label, k, _ in lines) or "—",
+            "reported" if lines else "not measured",
+        )
+    )
+    return found
+
+
+def growth_points(results: Mapping[str, Any]) -> dict[str, list[tuple[int, float]]]:
+    """ms per page (median, one at a time, cache off) by size, for each page of `GROWTH`."""
+    found: dict[str, list[tuple[int, float]]] = {}
+    for source in ("mock_computed", "growth_only"):
+        for size, data in results.get(source, {}).items():
+            for name, seq in data.get("growth", {}).items():
+                found.setdefault(name, []).append((int(size), seq["median_ms"]))
+    return {name: sorted(points) for name, points in found.items()}
+
+
+def growth_exponents(results: Mapping[str, Any]) -> list[tuple[str, float, str]]:
+    """(label, fitted k, description) for each page measured at two sizes or more."""
+    labels = results.get("growth_labels", {})
+    out = []
+    for name, points in growth_points(results).items():
+        if len(points) >= 2 and all(c > 0 for _, c in points):
+            k = fitted_exponent(points)
+            out.append((labels.get(name, name), k, describe_exponent(k)))
+    return out
+
+
+def earlier_targets(results: Mapping[str, Any]) -> list[Target]:
+    """The earlier issue's targets, as that issue judged them (with and without the cache)."""
     mock = results.get("mock", {})
     computed = results.get("mock_computed", {})
     prism = results.get("prism", {}).get("kinds", {})
     found: list[Target] = []
     for kind, label in (("get", "get-by-id"), ("list", "filtered-list")):
-        found.append(_vs_prism(f"{label} throughput vs Prism", mock, prism, kind))
+        found.append(_vs_prism(f"(earlier) {label} throughput vs Prism", mock, prism, kind))
         if computed:
             found.append(
-                _vs_prism(f"{label} throughput vs Prism, response cache off", computed, prism, kind)
+                _vs_prism(
+                    f"(earlier) {label} throughput vs Prism, response cache off",
+                    computed,
+                    prism,
+                    kind,
+                )
             )
     cached = mock.get("100000", {}).get("sequential", {}).get("list")
     alone = computed.get("100000", {}).get("sequential", {}).get("list")
@@ -115,7 +290,7 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
             measured += f" with the cache off; {cached['median_ms']:.1f} ms with it"
     found.append(
         Target(
-            "filtered + sorted page at 100k leads (one request at a time"
+            "(earlier) filtered + sorted page at 100k leads (one request at a time"
             + (", computed each time)" if alone else ")"),
             f"median ≤ {LIST_100K_MS:g} ms",
             measured,
@@ -125,7 +300,7 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
     cold = mock.get("10000", {}).get("cold_start")
     found.append(
         Target(
-            "cold start with 10k leads",
+            "(earlier) cold start with 10k leads",
             f"median ≤ {COLD_START_10K_S:g} s",
             f"median {cold['median_s']:.2f} s (n={cold['n']})" if cold else "—",
             _verdict(None if cold is None else cold["median_s"] <= COLD_START_10K_S),
@@ -150,29 +325,31 @@ def growth(results: Mapping[str, Any]) -> list[str]:
     lines = []
     series: dict[str, tuple[str, str, dict[int, float]]] = {}
     labels = results.get("kind_labels", {})
-    for kind in ("get", "list", "patch", "create"):
-        costs = {
-            n: 1000.0 / mock[str(n)]["kinds"][kind]["median"]["rps"]
-            for n in sizes
-            if kind in mock[str(n)].get("kinds", {})
-            and mock[str(n)]["kinds"][kind]["median"]["rps"]
-        }
-        series[kind] = (
-            f"{labels.get(kind, kind)} under load",
-            "ms of server time per request",
-            costs,
-        )
-    for kind in ("list", "get"):
-        costs = {
-            n: mock[str(n)]["sequential"][kind]["median_ms"]
-            for n in sizes
-            if kind in mock[str(n)].get("sequential", {})
-        }
-        series[f"seq-{kind}"] = (
-            f"{labels.get(kind, kind)}, one request at a time",
-            "ms median latency",
-            costs,
-        )
+    computed = results.get("mock_computed", {})
+    for source, tag in ((mock, ""), (computed, ", response cache off")):
+        for kind in ("get", "list", "patch", "create"):
+            costs = {
+                n: 1000.0 / source[str(n)]["kinds"][kind]["median"]["rps"]
+                for n in sizes
+                if kind in source.get(str(n), {}).get("kinds", {})
+                and source[str(n)]["kinds"][kind]["median"]["rps"]
+            }
+            series[f"{kind}{tag}"] = (
+                f"{labels.get(kind, kind)} under load{tag}",
+                "ms of server time per request",
+                costs,
+            )
+        for kind in ("list", "get"):
+            costs = {
+                n: source[str(n)]["sequential"][kind]["median_ms"]
+                for n in sizes
+                if kind in source.get(str(n), {}).get("sequential", {})
+            }
+            series[f"seq-{kind}{tag}"] = (
+                f"{labels.get(kind, kind)}, one request at a time{tag}",
+                "ms median latency",
+                costs,
+            )
     cold = {
         n: mock[str(n)]["cold_start"]["median_s"] for n in sizes if "cold_start" in mock[str(n)]
     }

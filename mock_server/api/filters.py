@@ -224,7 +224,15 @@ def compile_filters(
     return _all_of(tuple(checks))
 
 
+def keep_all(lead: LeadRecord) -> bool:
+    """The predicate of no filter left to check: a list then needs only the indexes."""
+    return True
+
+
 def _all_of(checks: tuple[Predicate, ...]) -> Predicate:
+    if not checks:
+        return keep_all
+
     # A plain loop: this runs once per stored lead on every list request.
     def keep(lead: LeadRecord) -> bool:
         for check in checks:  # noqa: SIM110 (all() over a generator is slower here)

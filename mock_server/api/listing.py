@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol, cast
 
 from .records import LeadRecord, ReferenceData
 
@@ -48,11 +48,35 @@ def sort_keys(
     }
 
 
+class InOrder(Protocol):
+    """Leads that can give their first ones in a key's order without sorting them all (the
+    store's `Selection`, from its ordered indexes)."""
+
+    stored: int
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[LeadRecord]: ...
+    def first_in_order(self, key: SortKey, descending: bool, limit: int) -> list[LeadRecord]: ...
+
+
+# Reading one id of an ordered index costs about two thirds of what one selected lead costs
+# in a heap (0.5 against 0.7 us at 100k leads, measured): read the index when it takes fewer
+# than 1.5 steps per selected lead to fill the page.
+_WALK_VS_HEAP = 1.5
+
+
 def sort_leads(
-    leads: list[LeadRecord], key: SortKey, descending: bool, limit: int | None = None
+    leads: Iterable[LeadRecord], key: SortKey, descending: bool, limit: int | None = None
 ) -> list[LeadRecord]:
     """Sorted by `key`, ties by id ascending in both orders, leads without a value last.
-    With `limit`, only the first `limit` of that order (a page needs no more)."""
+    With `limit`, only the first `limit` of that order (a page needs no more): read from an
+    ordered index when `leads` has one and reading it is cheaper than selecting them."""
+    # Not isinstance(leads, InOrder): a runtime Protocol check costs 15 us.
+    if limit is not None and hasattr(leads, "first_in_order"):
+        leads = cast(InOrder, leads)
+        count = len(leads)
+        if count and min(leads.stored, limit * leads.stored / count) < _WALK_VS_HEAP * count:
+            return leads.first_in_order(key, descending, limit)
     present = []
     missing = []
     for lead in leads:

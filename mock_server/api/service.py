@@ -5,7 +5,7 @@ rules of the body (422), then the change, applied whole or not at all.
 
 from __future__ import annotations
 
-import copy
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -13,39 +13,22 @@ from typing import Any
 
 from . import patch
 from .errors import ApiError, field_error
-from .filters import FilterError, compile_filters, index_conditions
+from .filters import FilterError, compile_filters, index_conditions, keep_all
 from .listing import page_of, sort_keys, sort_leads
-from .records import PREFERENCE_BOUNDS, LeadRecord, NoteRecord, PreferenceRecord, ReferenceData
-from .render import Renderer
+from .records import (
+    LeadRecord,
+    NoteRecord,
+    PreferenceRecord,
+    ReferenceData,
+    copy_record,
+)
+from .render import RenderedLead, Renderer, encode_json
 from .rights import Principal
 from .store import LeadStore
 from .terms import Terms
 from .validation import lead_rule_errors
 
 Clock = Callable[[], datetime]
-_NULLABLE = (
-    "middle_name",
-    "email",
-    "address",
-    "pobox",
-    "city",
-    "quality",
-    "mortgage_status",
-    "time_frame",
-    "passport",
-    "bank",
-)
-_REQUIRED = (
-    "title",
-    "first_name",
-    "last_name",
-    "mobile",
-    "category",
-    "country",
-    "status",
-    "source",
-    "financial",
-)
 
 
 def utc_now() -> datetime:
@@ -97,7 +80,9 @@ class LeadService:
             raise ApiError("unprocessable", errors=errors) from exc
         if rights.other not in who.rights:  # only the caller's own leads are visible
             narrowed["user"] = narrowed.get("user", frozenset({who.user_id})) & {who.user_id}
-        matched = [lead for lead in self.store.candidates(narrowed) if keep(lead)]
+        matched = self.store.select(narrowed)
+        if keep is not keep_all:  # a filter the indexes did not decide: check each candidate
+            matched = matched.where(keep)
         ordered = sort_leads(
             matched,
             self._sort_keys[query.sort],
@@ -109,21 +94,19 @@ class LeadService:
             "count": len(matched),
             "page": query.page,
             "per_page": query.per_page,
-            "leads": [self.renderer.lead(lead, expand=expand) for lead in page],
+            "leads": self._rendered(page, expand),
         }
 
-    def get_lead(self, who: Principal, lead_id: int, *, expand: bool) -> dict[str, Any]:
+    def get_lead(self, who: Principal, lead_id: int, *, expand: bool) -> RenderedLead:
         rights = self.terms.rights["get_lead"]
         who.require(rights.required)
         lead = self._existing(lead_id)
         who.require_touch(lead_id, lead["user"], rights.other)
-        return self.renderer.lead(lead, expand=expand)
+        return self._rendered([lead], expand)[0]
 
     # Writing
 
-    def create_lead(
-        self, who: Principal, body: Mapping[str, Any], *, expand: bool
-    ) -> dict[str, Any]:
+    def create_lead(self, who: Principal, body: Mapping[str, Any], *, expand: bool) -> RenderedLead:
         rights = self.terms.rights["create_lead"]
         who.require(rights.required)
         data = body["lead"]
@@ -134,11 +117,11 @@ class LeadService:
             now = self.clock()
             lead = self._record(data, self.store.new_lead_id(), owner, now, now, notes=None)
             self.store.put(lead)
-        return self.renderer.lead(lead, expand=expand)
+        return self._rendered([lead], expand)[0]
 
     def replace_lead(
         self, who: Principal, lead_id: int, body: Mapping[str, Any], *, expand: bool
-    ) -> dict[str, Any]:
+    ) -> RenderedLead:
         rights = self.terms.rights["update_lead"]
         who.require(rights.required)
         data = body["lead"]
@@ -156,7 +139,7 @@ class LeadService:
                 data, lead_id, owner, old["created_at"], self.clock(), notes, preference_id=kept
             )
             self.store.put(lead)
-        return self.renderer.lead(lead, expand=expand)
+        return self._rendered([lead], expand)[0]
 
     def delete_lead(self, who: Principal, lead_id: int, operation: str = "delete_lead") -> None:
         rights = self.terms.rights[operation]
@@ -230,13 +213,22 @@ class LeadService:
                 ids = touchable if target == patch.WILDCARD else [target]
                 for lead_id in ids:
                     assert isinstance(lead_id, int)
-                    lead = changed.get(lead_id) or copy.deepcopy(self._existing(lead_id))
+                    lead = changed.get(lead_id) or copy_record(self._existing(lead_id))
                     if patch.apply(lead, op):
                         changed[lead_id] = lead
             now = self.clock()
             for lead in changed.values():
                 lead["updated_at"] = now
                 self.store.put(lead)
+
+    def _rendered(self, leads: list[LeadRecord], expand: bool) -> list[RenderedLead]:
+        """The leads as the renderer makes them, encoded once and kept beside the stored
+        records until they change (nothing else a rendered lead shows can change)."""
+        render = self.renderer.lead
+        encoded = self.store.derived(
+            leads, ("json", expand), lambda lead: encode_json(render(lead, expand=expand))
+        )
+        return [RenderedLead(data, lead["id"]) for data, lead in zip(encoded, leads, strict=True)]
 
     def _existing(self, lead_id: int) -> LeadRecord:
         lead = self.store.get(lead_id)
@@ -283,6 +275,12 @@ class LeadService:
         )
 
 
+def _shared(value: Any) -> Any:
+    # One object for each value of an enumeration or a place: 100k leads held 100k copies of
+    # "prospect" and "Dubai" (JSON parsers make a new text per occurrence).
+    return sys.intern(value) if value.__class__ is str else value
+
+
 def build_record(
     data: Mapping[str, Any],
     *,
@@ -293,33 +291,63 @@ def build_record(
     notes: list[NoteRecord],
     preference_id: int,
 ) -> LeadRecord:
-    """The stored form of a `LeadWrite` body (also used for fixture leads)."""
-    pref = data.get("preference")
+    """The stored form of a `LeadWrite` body (also used for fixture leads, 100k at a start:
+    one dict written out, not built from comprehensions)."""
+    get = data.get
+    pref = get("preference")
     preference: PreferenceRecord | None = None
     if pref is not None:
-        preference = PreferenceRecord(
-            id=preference_id,
-            offering_type=pref["offering_type"],
-            locations=list(pref["locations"]),
-            types=list(pref["types"]),
-            amenities=list(pref["amenities"]),
-            **{b: pref.get(b) for b in PREFERENCE_BOUNDS},  # type: ignore[typeddict-item]
-        )
-    rep = data.get("legal_representative")
-    return LeadRecord(
-        id=lead_id,
-        user=owner,
-        **{name: data[name] for name in _REQUIRED},  # type: ignore[typeddict-item]
-        **{name: data.get(name) for name in _NULLABLE},
-        channel=data["source_channel"],
-        time_frame_from=_day(data.get("time_frame_from")),
-        passport_expire=_day(data.get("passport_expire")),
-        legal_representative=dict(rep) if rep is not None else None,
-        preference=preference,
-        properties=list(dict.fromkeys(data.get("properties") or [])),
-        mls=list(dict.fromkeys(data.get("mls") or [])),
-        fields=dict(data.get("fields") or {}),
-        notes=notes,
-        created_at=created_at,
-        updated_at=updated_at,
-    )
+        bound = pref.get
+        preference = {
+            "id": preference_id,
+            "offering_type": _shared(pref["offering_type"]),
+            "locations": [_shared(location) for location in pref["locations"]],
+            "types": list(pref["types"]),
+            "amenities": list(pref["amenities"]),
+            "from_price": bound("from_price"),
+            "to_price": bound("to_price"),
+            "from_size": bound("from_size"),
+            "to_size": bound("to_size"),
+            "from_bathroom": bound("from_bathroom"),
+            "to_bathroom": bound("to_bathroom"),
+            "from_bedroom": bound("from_bedroom"),
+            "to_bedroom": bound("to_bedroom"),
+        }
+    rep = get("legal_representative")
+    fields = get("fields")
+    # The keys in the order they always had (a state export writes them in this order).
+    record: LeadRecord = {
+        "id": lead_id,
+        "user": owner,
+        "title": _shared(data["title"]),
+        "first_name": data["first_name"],
+        "last_name": data["last_name"],
+        "mobile": data["mobile"],
+        "category": _shared(data["category"]),
+        "country": _shared(data["country"]),
+        "status": _shared(data["status"]),
+        "source": _shared(data["source"]),
+        "financial": _shared(data["financial"]),
+        "middle_name": get("middle_name"),
+        "email": get("email"),
+        "address": get("address"),
+        "pobox": get("pobox"),
+        "city": _shared(get("city")),
+        "quality": _shared(get("quality")),
+        "mortgage_status": _shared(get("mortgage_status")),
+        "time_frame": _shared(get("time_frame")),
+        "passport": get("passport"),
+        "bank": get("bank"),
+        "channel": _shared(data["source_channel"]),
+        "time_frame_from": _day(get("time_frame_from")),
+        "passport_expire": _day(get("passport_expire")),
+        "legal_representative": dict(rep) if rep is not None else None,
+        "preference": preference,
+        "properties": list(dict.fromkeys(get("properties") or ())),
+        "mls": list(dict.fromkeys(get("mls") or ())),
+        "fields": dict(fields) if fields else {},
+        "notes": notes,
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
+    return record

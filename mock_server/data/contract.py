@@ -8,6 +8,7 @@ semantics get it as plain `api.terms.Terms`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,8 @@ class Contract:
 
     def plain_schema(self, schema: str) -> dict[str, Any]:
         """A component schema as the plain JSON Schema `fast_validator` compiles (a new copy)."""
-        plain: dict[str, Any] = _plain_json_schema(
-            self.resolve({"$ref": f"#/components/schemas/{schema}"}), self
+        plain: dict[str, Any] = plain_json_schema(
+            self.resolve({"$ref": f"#/components/schemas/{schema}"}), self.resolve
         )
         return plain
 
@@ -153,28 +154,42 @@ def path_pattern(template: str, segment: str = "[^/]+") -> str:
     return re.sub(r"\\\{[^}]+\\\}", segment, re.escape(template))
 
 
-def _plain_json_schema(node: Any, contract: Contract) -> Any:
-    """OpenAPI 3.0 schema -> JSON Schema draft 4: refs inlined (the contract has no cycles),
-    `nullable` turned into a null type, OpenAPI-only keywords dropped."""
-    node = contract.resolve(node)
-    if isinstance(node, list):
-        return [_plain_json_schema(item, contract) for item in node]
+_OPENAPI_ONLY = ("nullable", "readOnly", "writeOnly", "example", "description", "discriminator")
+_SCHEMA_MAPS = ("properties", "patternProperties", "definitions")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+_SCHEMA_ONE = ("additionalProperties", "additionalItems", "not", "items")
+
+
+def plain_json_schema(
+    node: Any, resolve: Callable[[Any], Any] = lambda node: node, *, nullable: bool = True
+) -> Any:
+    """OpenAPI 3.0 schema -> JSON Schema draft 4: refs inlined by `resolve` (the contract has
+    no cycles; Connexion hands schemas already resolved), `nullable` turned into a null type
+    and a null enum value, as Connexion's request body validator reads it (`nullable` lets
+    null pass `type` and `enum`; with `nullable=False` it is dropped, as its parameter
+    validator, plain Draft 4, ignores it), OpenAPI-only keywords dropped. Only the keywords
+    that hold schemas are followed: what else a node holds (Connexion attaches the
+    contract's `components`, examples and all) is kept as it is."""
+    node = resolve(node)
     if not isinstance(node, dict):
         return node
-    plain = {
-        key: _plain_json_schema(value, contract)
-        if key not in ("enum", "example", "default")
-        else value
-        for key, value in node.items()
-        if key
-        not in ("nullable", "readOnly", "writeOnly", "example", "description", "discriminator")
-        and not key.startswith("x-")
-    }
-    if key_props := node.get("properties"):
-        plain["properties"] = {
-            name: _plain_json_schema(sub, contract) for name, sub in key_props.items()
-        }
-    if node.get("nullable"):
+    plain: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _OPENAPI_ONLY or key.startswith("x-"):
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            plain[key] = {
+                name: plain_json_schema(sub, resolve, nullable=nullable)
+                for name, sub in value.items()
+            }
+        elif key in (*_SCHEMA_LISTS, *_SCHEMA_ONE) and isinstance(value, list):
+            # allOf, anyOf, oneOf, and `items` as a tuple of schemas
+            plain[key] = [plain_json_schema(sub, resolve, nullable=nullable) for sub in value]
+        elif key in _SCHEMA_ONE:
+            plain[key] = plain_json_schema(value, resolve, nullable=nullable)
+        else:
+            plain[key] = value
+    if nullable and node.get("nullable"):
         if "type" in plain:
             plain["type"] = [plain["type"], "null"]
         if "enum" in plain and None not in plain["enum"]:

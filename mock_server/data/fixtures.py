@@ -26,6 +26,7 @@ import orjson
 from ..api.records import CustomField, LeadRecord, NoteRecord, Property, ReferenceData, User
 from ..api.render import timestamp
 from ..api.service import build_record
+from ..api.store import SeedIndex
 from ..api.validation import lead_rule_errors
 from . import fixture_cache
 from .contract import Contract
@@ -54,6 +55,9 @@ class FixtureSet:
     path: Path
     reference: ReferenceData
     leads: list[LeadRecord]
+    # The store's indexes of these leads, built once with them (and kept by the fixture
+    # cache: 0.5 s to build at 100k leads, 1 ms to read back).
+    index: SeedIndex | None = None
 
 
 @contextmanager
@@ -209,11 +213,15 @@ def _load(folder: Path, contract: Contract) -> FixtureSet:
         custom_fields=fields,
         properties=properties,
     )
-    return FixtureSet(folder, reference, _leads(folder, contract, reference))
+    leads = _leads(folder, contract, reference)
+    return FixtureSet(folder, reference, leads, SeedIndex(leads))
 
 
 def _leads(folder: Path, contract: Contract, reference: ReferenceData) -> list[LeadRecord]:
-    return parse_leads(_read(folder, "leads.json"), contract, reference, str(folder / "leads.json"))
+    records = _read(folder, "leads.json")
+    source = str(folder / "leads.json")
+    with _collector_paused():
+        return _parse_leads(records, contract, reference, source, consume=True)
 
 
 def parse_leads(
@@ -225,8 +233,14 @@ def parse_leads(
 
 
 def _parse_leads(
-    records: list[Any], contract: Contract, reference: ReferenceData, source: str
+    records: list[Any],
+    contract: Contract,
+    reference: ReferenceData,
+    source: str,
+    consume: bool = False,
 ) -> list[LeadRecord]:
+    """`consume`: drop each parsed record from `records` once its lead is built (a fixture
+    file's own list: at 100k leads the parsed JSON and the leads together peaked at 0.9 GiB)."""
     # One call of the compiled validator over the whole array is several times cheaper than one
     # per lead and note; only when it fails is each record checked alone, for the message.
     schema_checked = _leads_validator(contract).is_valid(records)
@@ -273,6 +287,8 @@ def _parse_leads(
                 preference_id=lead_id,
             )
         )
+        if consume:
+            records[i] = None
     return leads
 
 

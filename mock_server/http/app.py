@@ -1,11 +1,11 @@
 """`create_app`: a Connexion app over the contract that owns its state.
 
 Request path: request log -> CORS -> token endpoint (`oauth.py`, answers its own path) ->
-body limit -> cache of read answers (`cache.py`) -> fast path of a plain get-by-id
-(`fastpath.py`) -> routing -> security (bearer token -> user) -> validation (every invalid
-field) -> Prefer/latency/faults -> handler -> service -> response (validated against the
-contract when asked, as the tests do). The cache and the fast path answer only what the rest
-of the path would answer the same way.
+body limit -> cache of read answers (`cache.py`) -> fast path of a plain get, list, create or
+patch (`fastpath.py`) -> routing -> security (bearer token -> user) -> validation (every
+invalid field) -> Prefer/latency/faults -> handler -> service -> response (validated against
+the contract when asked, as the tests do). The cache and the fast path answer only what the
+rest of the path would answer the same way.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from .behaviour import (
     RequestLogMiddleware,
 )
 from .cache import ResponseCache, ResponseCacheMiddleware, read_paths
-from .fastpath import FastReadMiddleware
+from .fastpath import FastPathMiddleware
 from .framework import MockApp, fast_jsonifier
 from .handlers import LeadHandlers
 from .oauth import TOKEN_PATH, TokenEndpointMiddleware, bearer_check, check_token_path
@@ -257,11 +257,10 @@ def create_app(
         )
     if not validate_responses and not behaviour.active:
         app.add_middleware(
-            FastReadMiddleware,
+            FastPathMiddleware,
             position=MiddlewarePosition.BEFORE_EXCEPTION,
             state=state,
-            dumps=jsonifier.dumps,
-            template=contract.operations["get_lead"][1],
+            contract=contract,
         )
     app.add_middleware(
         BehaviourMiddleware,

@@ -14,13 +14,24 @@ from typing import Any
 from connexion import request
 from starlette.responses import Response
 
+from ..api.render import lead_document, list_document
 from ..api.rights import Principal
 from ..api.service import LeadService, ListQuery
 from .state import MockState
 
 EXPAND_HEADER = "X-MyCRM-Expand-Data"
-# Operations answer JSON or problem+json, so Connexion needs to be told which.
-_JSON = {"Content-Type": "application/json"}
+
+
+def json_body(document: bytes) -> bytes:
+    """An answer's bytes: the document and a newline, as Connexion's `Jsonifier` writes it."""
+    return document + b"\n"
+
+
+def _json(document: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # The service's answers are bytes already (leads rendered once, `render.RenderedLead`):
+    # a Starlette response passes through Connexion as it is, where a dict would be encoded
+    # again. `fastpath.py` sends the same bytes.
+    return Response(json_body(document), status, headers, media_type="application/json")
 
 
 def _no_content() -> Response:
@@ -30,6 +41,10 @@ def _no_content() -> Response:
 
 
 Answer = tuple[Any, int] | tuple[Any, int, dict[str, str]] | Response
+
+
+def created_headers(lead_id: int) -> dict[str, str]:
+    return {"Location": f"/leads/{lead_id}"}
 
 
 def _expand() -> bool:
@@ -59,21 +74,22 @@ class LeadHandlers:
         per_page: int = 20,
     ) -> Answer:
         query = ListQuery(filters, sort, sort_order, page, per_page)
-        return self.service.list_leads(_principal(token_info), query, expand=_expand()), 200, _JSON
+        answer = self.service.list_leads(_principal(token_info), query, expand=_expand())
+        return _json(list_document(answer))
 
     async def get_lead(self, token_info: dict[str, Any], id: int) -> Answer:
         lead = self.service.get_lead(_principal(token_info), id, expand=_expand())
-        return {"lead": lead}, 200, _JSON
+        return _json(lead_document(lead))
 
     async def create_lead(self, token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
         lead = self.service.create_lead(_principal(token_info), body, expand=_expand())
-        return {"lead": lead}, 201, {**_JSON, "Location": f"/leads/{lead['id']}"}
+        return _json(lead_document(lead), 201, created_headers(lead.id))
 
     async def update_lead(
         self, token_info: dict[str, Any], id: int, body: dict[str, Any]
     ) -> Answer:
         lead = self.service.replace_lead(_principal(token_info), id, body, expand=_expand())
-        return {"lead": lead}, 200, _JSON
+        return _json(lead_document(lead))
 
     async def delete_lead(self, token_info: dict[str, Any], id: int) -> Answer:
         self.service.delete_lead(_principal(token_info), id)

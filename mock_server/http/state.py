@@ -45,7 +45,7 @@ class MockState:
         with self._lock:
             self._generation += 1
             self.fixtures = fixtures
-            self.store = LeadStore(fixtures.leads)
+            self.store = LeadStore(fixtures.leads, fixtures.index)
             self.service = LeadService(
                 self.contract.terms, fixtures.reference, self.store, self.clock
             )

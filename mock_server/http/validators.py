@@ -10,6 +10,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
+import jsonschema_rs
 from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionRequest
@@ -21,6 +22,7 @@ from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope
 
 from ..api.errors import field_error
+from ..data.contract import plain_json_schema
 
 # Draft 4's format checker knows no `date`, so `filters[created][from]=soon` would pass.
 _FORMATS = FormatChecker()
@@ -163,17 +165,50 @@ _BodyValidator = extend(Draft4RequestValidator, {"required": _required})
 _ParameterValidator = extend(Draft4Validator, {"required": _required})
 
 
+def compiled_check(schema: Any, *, nullable: bool = True) -> jsonschema_rs.Validator | None:
+    """A compiled (Rust) validator of an OpenAPI request schema, as a first check that lets
+    a valid body skip the pure-Python validation (266 us for a create, a third of a create
+    request in-process; the compiled one takes 2 us): it accepts only what
+    `Draft4RequestValidator` with `_FORMATS` accepts. Where the two differ, the compiled one
+    refuses (measured on this contract, `tests/mock_server/http/test_validators.py`): it
+    matches `$` at the very end only where Python's `re` also matches before a final newline,
+    it checks `email` and `date` at least as strictly, and it raises on a text Rust cannot
+    hold (a lone surrogate). The contract's write bodies use no `\\d`, `\\s` or `\\w`
+    (whose Unicode classes differ) and their `oneOf`s have branches of different types, so a
+    stricter branch cannot make a `oneOf` pass. A body it refuses goes to the Python
+    validator, which lists every error. None for a schema it cannot compile. `nullable`:
+    False for a parameter's schema, which Connexion checks with plain Draft 4."""
+    try:
+        plain = plain_json_schema(schema, nullable=nullable)
+        return jsonschema_rs.Draft4Validator(plain, validate_formats=True)
+    except Exception:  # a schema the compiled validator cannot read: Python alone
+        return None
+
+
+def passes_compiled(check: jsonschema_rs.Validator | None, body: Any) -> bool:
+    """Whether the compiled check accepts `body` (False when it cannot tell)."""
+    if check is None:
+        return False
+    try:
+        return bool(check.is_valid(body))
+    except Exception:  # e.g. a lone surrogate: Python's validator decides
+        return False
+
+
 def _body_schema(schema: Any) -> Any:
     return _BodyValidator(schema, format_checker=_FORMATS)
 
 
-def _parameter_schema(schema: Any) -> Any:
-    return _ParameterValidator(schema, format_checker=_FORMATS)
+def _parameter_schema(schema: Any) -> tuple[Any, Any]:
+    return compiled_check(schema, nullable=False), _ParameterValidator(
+        schema, format_checker=_FORMATS
+    )
 
 
 class AllErrorsBodyValidator(JSONRequestBodyValidator):
     # A new validator per request here; `validators_for_one_app` keeps them per app.
     compiled: Callable[[Any], Any] = staticmethod(_body_schema)
+    first_check: Callable[[Any], jsonschema_rs.Validator | None] = staticmethod(compiled_check)
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         # Without Content-Type, Connexion validates a body as JSON but hands the handler raw
@@ -212,6 +247,8 @@ class AllErrorsBodyValidator(JSONRequestBodyValidator):
             if self._required:
                 raise InvalidRequest([field_error("body", "", "a JSON body is required")])
             return None
+        if passes_compiled(self.first_check(self._schema), body):
+            return None
         validator = self.compiled(self._schema)
         errors = []
         for error in _sorted_errors(validator, body):
@@ -228,16 +265,28 @@ class AllErrorsBodyValidator(JSONRequestBodyValidator):
         return None
 
 
+def parameter_validators() -> Callable[[Any], tuple[Any, Any]]:
+    """For each parameter schema, made once: its compiled first check and its Draft 4
+    validator (Connexion's parameter validator is plain Draft 4, with every format)."""
+    return _Compiled(
+        lambda schema: (
+            compiled_check(schema, nullable=False),
+            _ParameterValidator(schema, format_checker=_FORMATS),
+        )
+    )
+
+
 def validators_for_one_app() -> tuple[
     type[AllErrorsParameterValidator], type[AllErrorsBodyValidator]
 ]:
     """The validator classes with a cache of compiled schemas of their own, for one app."""
 
     class Parameters(AllErrorsParameterValidator):
-        compiled = _Compiled(_parameter_schema)
+        compiled: Callable[[Any], tuple[Any, Any]] = parameter_validators()
 
     class Body(AllErrorsBodyValidator):
         compiled = _Compiled(_body_schema)
+        first_check = _Compiled(compiled_check)
 
     return Parameters, Body
 
@@ -247,7 +296,8 @@ def _query_name(base: str, path: Iterable[Any]) -> str:
 
 
 class AllErrorsParameterValidator(ParameterValidator):
-    compiled: Callable[[Any], Any] = staticmethod(_parameter_schema)
+    # A first check and a validator per request here; `validators_for_one_app` keeps them.
+    compiled: Callable[[Any], tuple[Any, Any]] = staticmethod(_parameter_schema)
 
     def validate_request(self, request: ConnexionRequest) -> None:
         errors: list[dict[str, str]] = []
@@ -272,20 +322,31 @@ class AllErrorsParameterValidator(ParameterValidator):
             raise InvalidRequest(_one_per_field(errors))
 
     def _check(self, location: str, param: dict[str, Any], value: Any) -> list[dict[str, str]]:
-        name = param["name"]
-        if value is None or (is_nullable(param) and is_null(value)):
-            return [field_error(location, name, "required")] if param.get("required") else []
-        validator = self.compiled(param.get("schema", param))
-        errors = []
-        for error in _sorted_errors(validator, value):
-            if error.validator == "additionalProperties":
-                path = list(error.absolute_path)
-                errors += [
-                    field_error(location, _query_name(name, [*path, key]), "unknown filter")
-                    for key in _extra_keys(error)
-                ]
-            else:
-                errors.append(
-                    field_error(location, _query_name(name, error.absolute_path), error.message)
-                )
-        return errors
+        return parameter_errors(self.compiled, location, param, value)
+
+
+def parameter_errors(
+    compiled: Callable[[Any], tuple[Any, Any]], location: str, param: dict[str, Any], value: Any
+) -> list[dict[str, str]]:
+    """Every error of one parameter's value (`compiled`: `parameter_validators()`); the
+    fast path of lists (`fastpath.py`) checks with this too."""
+    name = param["name"]
+    if value is None or (is_nullable(param) and is_null(value)):
+        return [field_error(location, name, "required")] if param.get("required") else []
+    schema = param.get("schema", param)
+    first, validator = compiled(schema)
+    if passes_compiled(first, value):  # as for bodies (`compiled_check`)
+        return []
+    errors = []
+    for error in _sorted_errors(validator, value):
+        if error.validator == "additionalProperties":
+            path = list(error.absolute_path)
+            errors += [
+                field_error(location, _query_name(name, [*path, key]), "unknown filter")
+                for key in _extra_keys(error)
+            ]
+        else:
+            errors.append(
+                field_error(location, _query_name(name, error.absolute_path), error.message)
+            )
+    return errors

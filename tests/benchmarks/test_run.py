@@ -37,14 +37,17 @@ def test_quick_run_writes_the_report_the_plot_and_the_figures(tmp_path: Path) ->
         assert all(
             k["median"]["requests"] > 0 and not k["median"]["failed"] for k in kinds.values()
         )
-        # The reads again with the response cache off: computed answers, no errors either.
+        # Every kind again with the response cache off: computed answers, no errors either.
         computed = results["mock_computed"][size]["kinds"]
-        assert set(computed) == {"get", "list"}
+        assert set(computed) == {"get", "list", "patch", "create"}
+        assert set(results["mock_computed"][size]["growth"]) == {"indexed", "scanning", "none"}
+        assert results["mock"][size]["cold_start_uncached"]["n"] == 1
         assert all(
             k["median"]["requests"] > 0 and not k["median"]["failed"] for k in computed.values()
         )
     assert results["prism"]["kinds"]["get"]["median"]["requests"] > 0
     report = (tmp_path / "benchmarks.md").read_text()
     assert "## Targets" in report and "| mock 2k |" in report and "| mock 2k, cache off |" in report
-    assert "throughput vs Prism, response cache off" in report
+    assert "filtered + sorted page vs Prism, response cache off" in report
+    assert "## Cost of a page against the data size" in report
     assert (tmp_path / "benchmarks.png").stat().st_size > 10_000

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from mock_server.api.records import NoteRecord, ReferenceData
-from mock_server.api.render import Renderer, timestamp
+from mock_server.api.render import Renderer, encode_json, timestamp
 from mock_server.data.contract import Contract
 
 from ..conftest import make_lead
@@ -142,3 +143,9 @@ def test_rendered_leads_follow_the_contract(
     for lead in leads:
         errors = list(lead_schema.iter_errors(Renderer(reference).lead(lead, expand=expand)))
         assert errors == []
+
+
+@pytest.mark.parametrize("value", ["\ud800", 2**70, "é", {"1": "\udfff"}])
+def test_what_orjson_refuses_is_still_encoded(value: Any) -> None:
+    # A lone surrogate passes validation (it is valid JSON text) and must come back escaped.
+    assert json.loads(encode_json({"v": value})) == {"v": value}

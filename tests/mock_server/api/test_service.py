@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mock_server import create_app
 from mock_server.api.errors import ApiError
 from mock_server.api.filters import compile_filters
 from mock_server.api.listing import sort_leads
@@ -18,6 +19,7 @@ from mock_server.api.service import ListQuery
 from ..conftest import (
     EVERY_RIGHT,
     NOW,
+    FixedClock,
     auth,
     full_listing,
     lead_write,
@@ -266,41 +268,38 @@ _VALUES = {
     "quality": ["good", "poor"],
     "user": ["1", "4", "6"],
     "city": ["Dubai", "abu dhabi"],
+    "query": ["a", "ali 05", "trump"],
+    "name": ["an", "johnny"],
 }
 _LOCATIONS = ["are", "are.3", "are.3.1200", "are.1", "are.3.12"]
+_SORTS = ["id", "last_name", "email", "mobile", "user", "status", "created", "size", "price",
+          "type", "time_frame"]  # fmt: skip
+_STATUSES = ["prospect", "qualified", "notYetContacted", "contractSigned"]
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    picked=st.dictionaries(st.sampled_from(sorted(_VALUES)), st.integers(0, 2), max_size=3),
-    locations=st.lists(st.sampled_from(_LOCATIONS), max_size=2),
-    user=st.sampled_from([1, 4, 6]),
-    sort=st.sampled_from(["id", "created", "last_name", "price"]),
-    descending=st.booleans(),
-    page=st.integers(1, 3),
-)
-def test_a_list_finds_what_a_scan_of_every_lead_finds(
-    app: AsyncApp,
-    picked: dict[str, int],
-    locations: list[str],
-    user: int,
-    sort: str,
-    descending: bool,
-    page: int,
-) -> None:
-    """The indexes and the page selection are shortcuts: the same list must come out of
-    checking the filters on every stored lead and sorting them all."""
-    service = app.state.service
+@st.composite
+def _list_queries(draw: st.DrawFn) -> tuple[dict[str, Any], int, ListQuery]:
+    picked = draw(st.dictionaries(st.sampled_from(sorted(_VALUES)), st.integers(0, 2), max_size=3))
     filters: dict[str, Any] = {
         name: _VALUES[name][i % len(_VALUES[name])] for name, i in picked.items()
     }
+    locations = draw(st.lists(st.sampled_from(_LOCATIONS), max_size=2))
     if locations:
         filters["wishlist"] = {"locations": locations}
+    user = draw(st.sampled_from([1, 4, 6]))
+    sort = draw(st.sampled_from(_SORTS))
+    order = draw(st.sampled_from(["ASC", "DESC"]))
+    page, per_page = draw(st.integers(1, 3)), draw(st.sampled_from([1, 7, 100]))
+    return filters, user, ListQuery(filters, sort, order, page, per_page)
+
+
+def _lists_as_a_scan_does(
+    service: Any, filters: dict[str, Any], user: int, query: ListQuery
+) -> None:
+    """The indexes and the page selection are shortcuts: the same list must come out of
+    checking the filters on every stored lead and sorting them all."""
     rights = next(u.rights for u in service.reference.users.values() if u.id == user)
     who = Principal(user_id=user, rights=rights)
-    query = ListQuery(filters, sort, "DESC" if descending else "ASC", page, 7)
     listed = service.list_leads(who, query, expand=False)
     keep = compile_filters(filters, service.reference, service.terms.channel_belongs, NOW.date())
     visible = [
@@ -308,8 +307,98 @@ def test_a_list_finds_what_a_scan_of_every_lead_finds(
         for lead in service.store.all()
         if keep(lead) and ("lead.read.other" in rights or lead["user"] == user)
     ]
-    ordered = sort_leads(visible, service._sort_keys[sort], descending)
+    descending = query.sort_order == "DESC"
+    ordered = sort_leads(visible, service._sort_keys[query.sort], descending)
+    start = (query.page - 1) * query.per_page
     assert listed["count"] == len(visible)
     assert [lead["id"] for lead in listed["leads"]] == [
-        lead["id"] for lead in ordered[(page - 1) * 7 : page * 7]
+        lead["id"] for lead in ordered[start : start + query.per_page]
     ]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=_list_queries())
+def test_a_list_finds_what_a_scan_of_every_lead_finds(
+    app: AsyncApp, query: tuple[dict[str, Any], int, ListQuery]
+) -> None:
+    _lists_as_a_scan_does(app.state.service, *query)
+
+
+# Writes of every kind between the lists, so that the indexes are checked as writes keep them.
+_ADMIN = Principal(user_id=1, rights=frozenset(EVERY_RIGHT))
+_WRITES = st.sampled_from(
+    ["create", "replace", "patch", "delete", "bulk_patch", "bulk_delete", "reset", "import", "load"]
+)
+
+
+def _a_lead(data: st.DataObject) -> dict[str, Any]:
+    changes: dict[str, Any] = {
+        "status": data.draw(st.sampled_from(_STATUSES)),
+        "quality": data.draw(st.sampled_from(["good", "poor", None])),
+        "user": data.draw(st.sampled_from([1, 4, 6])),
+        "last_name": data.draw(st.sampled_from(["Ali", "ali", "Trump", "Zed", "Ëlan"])),
+        "email": data.draw(st.sampled_from(["a@x.example", "B@x.example", None])),
+        "time_frame": data.draw(st.sampled_from(["0", "1-3", "9-12", None])),
+    }
+    body = lead_write(**changes)
+    preference = body["lead"]["preference"]
+    preference["locations"] = data.draw(
+        st.lists(st.sampled_from(["are.3.1200", "are.1.10", "are.2.15", "are.3"]), max_size=2)
+    )
+    preference["from_price"] = data.draw(st.sampled_from([100, 120000]))
+    preference["from_size"] = data.draw(st.sampled_from([None, 900]))
+    preference["types"] = data.draw(st.sampled_from([[2], [], [1, 2]]))
+    return body
+
+
+def _write(app: AsyncApp, kind: str, data: st.DataObject) -> None:
+    state = app.state
+    service = state.service
+    ids = sorted(lead["id"] for lead in service.store.all())
+    some = data.draw(st.sampled_from(ids)) if ids else None
+    if kind == "create":
+        service.create_lead(_ADMIN, _a_lead(data), expand=False)
+    elif kind == "replace" and some is not None:
+        service.replace_lead(_ADMIN, some, _a_lead(data), expand=data.draw(st.booleans()))
+    elif kind == "patch" and some is not None:
+        ops = [_op("replace", "/status", data.draw(st.sampled_from(_STATUSES)))]
+        if data.draw(st.booleans()):
+            ops.append(_op("replace", "/assignment/user", data.draw(st.sampled_from([1, 4, 6]))))
+        service.patch_lead(_ADMIN, some, {"operations": ops})
+    elif kind == "delete" and some is not None:
+        service.delete_lead(_ADMIN, some)
+    elif kind == "bulk_patch":
+        target = "*" if data.draw(st.booleans()) or some is None else str(some)
+        status = data.draw(st.sampled_from(_STATUSES))
+        service.bulk_patch(_ADMIN, {"operations": [_op("replace", f"/{target}/status", status)]})
+    elif kind == "bulk_delete" and ids:
+        gone = data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=40, unique=True))
+        service.bulk_delete(_ADMIN, {"leads": gone})
+    elif kind == "reset":
+        state.reset()
+    elif kind == "import":
+        kept = state.export_leads()[:: data.draw(st.integers(1, 3))]
+        state.import_leads(kept, state.store.counters())
+    elif kind == "load":
+        state.load("default")
+
+
+@pytest.fixture(scope="module")
+def written_app() -> AsyncApp:
+    """An app of its own: these tests load fixture sets and import states."""
+    return create_app(clock=FixedClock(), response_cache=False)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), steps=st.lists(_WRITES, min_size=1, max_size=12))
+def test_lists_stay_what_a_scan_finds_across_writes(
+    written_app: AsyncApp, data: st.DataObject, steps: list[str]
+) -> None:
+    written_app.state.reset()
+    for kind in steps:
+        # A list before a write builds the ordered index the write must then keep.
+        _lists_as_a_scan_does(written_app.state.service, *data.draw(_list_queries()))
+        _write(written_app, kind, data)
+        _lists_as_a_scan_does(written_app.state.service, *data.draw(_list_queries()))

@@ -5,8 +5,12 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mock_server.api.listing import sort_leads
 from mock_server.api.rights import Principal
-from mock_server.api.store import LeadStore
+from mock_server.api.store import LeadStore, OrderedIndex, bitset_ids, bitset_of
 
 from ..conftest import EVERY_RIGHT, auth, full_listing, lead_write, make_lead, raw_fixture
 
@@ -167,3 +171,37 @@ def test_the_location_index_holds_every_location_a_wishlist_lies_within() -> Non
     store.put(make_lead(1, preference={"locations": ["are.2"]}))
     assert ids("are.3") == [2]
     assert ids("are.2") == [1]
+
+
+@given(st.sets(st.integers(0, 5000), max_size=400))
+def test_a_bitset_holds_the_ids_it_was_made_of(ids: set[int]) -> None:
+    assert bitset_ids(bitset_of(ids)) == sorted(ids)
+    assert bitset_of(ids).bit_count() == len(ids)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.integers(0, 1), st.integers(0, 200)), max_size=300),
+    changes=st.lists(st.tuples(st.integers(1, 310), st.one_of(st.none(), st.integers(0, 3)))),
+    gone=st.sets(st.integers(1, 310), max_size=20),
+    descending=st.booleans(),
+)
+def test_an_ordered_index_gives_the_order_of_a_full_sort_through_changes(
+    values: list[int | None],
+    changes: list[tuple[int, int | None]],
+    gone: set[int],
+    descending: bool,
+) -> None:
+    """Many ties (runs longer than the index reads backwards) and leads without a value."""
+    leads = {i + 1: make_lead(i + 1, time_frame=v) for i, v in enumerate(values)}
+    key = lambda lead: lead["time_frame"]  # noqa: E731
+    index = OrderedIndex(key, leads.values())
+    for lead_id, value in changes:
+        leads[lead_id] = make_lead(lead_id, time_frame=value)
+        index.put(leads[lead_id])
+    for lead_id in gone & set(leads):
+        index.remove(lead_id)
+        del leads[lead_id]
+    expected = [lead["id"] for lead in sort_leads(list(leads.values()), key, descending)]
+    assert list(index.ids(descending)) == expected
+    assert len(index) == len(leads)

@@ -22,11 +22,11 @@ from mock_server import create_app
 from mock_server.api.tokens import TOKEN_PREFIX, OAuthError
 from mock_server.data.fixtures import DEFAULT_FIXTURES
 from mock_server.http.cache import ResponseCacheMiddleware
-from mock_server.http.fastpath import FastReadMiddleware
+from mock_server.http.fastpath import FastPathMiddleware
 from mock_server.http.oauth import SPEC, TOKEN_PATH, basic_credentials, check_token_path
 
 from .. import _live
-from ..conftest import NOW, FixedClock, auth, layer_of, problem
+from ..conftest import NOW, FixedClock, auth, layer_of, lead_write, problem
 
 if TYPE_CHECKING:
     from connexion import AsyncApp
@@ -482,15 +482,21 @@ def test_an_expired_token_is_not_answered_from_the_cache(
 def test_an_expired_token_does_not_take_the_fast_path(other: tuple[AsyncApp, FixedClock]) -> None:
     app, clock = other
     client = app.test_client()
-    fast = layer_of(app, FastReadMiddleware)
+    fast = layer_of(app, FastPathMiddleware)
     assert fast is not None
     issued = client.post("/connect/token", data=GRANT, auth=ADMIN).json()["access_token"]
-    served = fast.served
+    served = fast.served["get_lead"]
     assert client.get("/leads/2", headers=bearer(issued)).status_code == 200
-    assert fast.served == served + 1
+    assert fast.served["get_lead"] == served + 1
     clock.advance(seconds=61)
+    before = dict(fast.served)
     problem(client.get("/leads/2", headers=bearer(issued)), 401)
-    assert fast.served == served + 1
+    # The list, create and patch fast paths refuse it to the full path too.
+    problem(client.get("/leads", params={"per_page": 3}, headers=bearer(issued)), 401)
+    problem(client.post("/leads", json=lead_write(), headers=bearer(issued)), 401)
+    patch = {"operations": [{"op": "replace", "path": "/status", "value": "qualified"}]}
+    problem(client.patch("/leads/2", json=patch, headers=bearer(issued)), 401)
+    assert dict(fast.served) == before
     clock.now = NOW
 
 

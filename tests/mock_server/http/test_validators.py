@@ -6,14 +6,23 @@ import copy
 import json
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 
 from mock_server.data.contract import Contract
+from mock_server.http.query import BracketQueryParser
+from mock_server.http.validators import (
+    _FORMATS,
+    InvalidRequest,
+    compiled_check,
+    passes_compiled,
+)
 
 from ..conftest import auth, lead_write, leads_of, problem, raw_fixture
 
@@ -70,6 +79,183 @@ def test_unknown_fields_are_named_one_by_one(client: TestClient) -> None:
     sent = lead_write(colour="blue", preferences=[])
     body = problem(client.post("/leads", json={**sent, "extra": 1}, headers=auth()), 400)
     assert {e["name"] for e in body["errors"]} == {"/extra", "/lead/colour", "/lead/preferences"}
+
+
+# The compiled first check (`validators.compiled_check`) must never accept a body the Python
+# validator refuses: generated bodies around valid ones, with the values that tell the two
+# engines apart (a trailing newline, a float for an integer, a lone surrogate, ...).
+_NASTY: list[Any] = [
+    None, True, False, 0, 1, -1, 1.0, 2.5, 2**64, 10**30, -(2**70), float("nan"), float("inf"),
+    "", " ", "x", "AE", "AE\n", "ae", "\ufeffAE", "A\u0301E", "a@b", "a@b\n", "a b@c", "@",
+    "2020-02-29", "2020-02-30", "2021-02-29", "2020-1-01", "2020-01-01\n",
+    "\u0662\u0660\u0662\u0660-\u0660\u0661-\u0660\u0661",  # Arabic-Indic digits
+    "are.3", "are.3\n", "are.\u0663", "/status", "/1/status", "/1/status\n", "/01/status",
+    "/*/assignment/user", "1", "01", "\u0661", "prospect", "replace", "add", "x" * 101,
+    "x" * 1001,
+    "\ud800", "é" * 100, [], [1], [1, 1], [1, 1.0], ["1"], {}, {"a": 1}, {"1": "x"},
+]  # fmt: skip
+_WRITE_OPERATIONS = ("create_lead", "update_lead", "patch_lead", "bulk_patch_leads",
+                     "bulk_delete_leads")  # fmt: skip
+
+
+@cache
+def _request_schemas() -> dict[str, Any]:
+    # As Connexion hands them to the body validator: every $ref resolved, the components
+    # attached (`OpenAPIOperation.with_definitions`).
+    resolved = resolve_refs(Contract().document)
+    schemas = {}
+    for item in resolved["paths"].values():
+        for method, op in item.items():
+            if method != "parameters" and op["operationId"] in _WRITE_OPERATIONS:
+                body = op["requestBody"]["content"]["application/json"]["schema"]
+                schemas[op["operationId"]] = {**body, "components": resolved["components"]}
+    return schemas
+
+
+def _valid_bodies() -> dict[str, list[Any]]:
+    leads = [
+        {"lead": {k: v for k, v in raw.items() if k not in ("id", "user", "created_at",
+                                                            "updated_at", "notes")}}
+        for raw in raw_fixture("leads.json")[:40]
+    ]  # fmt: skip
+    patch = {"operations": [
+        {"op": "replace", "path": "/status", "value": "qualified"},
+        {"op": "replace", "path": "/assignment/user", "value": "4"},
+        {"op": "add", "path": "/assignment/property", "value": 3},
+    ]}  # fmt: skip
+    bulk = {"operations": [
+        {"op": "replace", "path": "/*/status", "value": "qualified"},
+        {"op": "replace", "path": "/12/assignment/user", "value": 4},
+        {"op": "remove", "path": "/3/assignment/mls", "value": 112345},
+    ]}  # fmt: skip
+    creates = [lead_write(), *leads]
+    return {
+        "create_lead": creates,
+        "update_lead": creates,
+        "patch_lead": [patch],
+        "bulk_patch_leads": [bulk],
+        "bulk_delete_leads": [{"leads": [1, 2, 3]}, {}],
+    }
+
+
+@cache
+def _property_names() -> list[str]:
+    """Every property name of the write schemas, and one they do not know."""
+    names = {"extra", "1"}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update(node.get("properties", {}))
+            for item in node.values():
+                visit(item)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit({k: {**v, "components": None} for k, v in _request_schemas().items()})
+    return sorted(names)
+
+
+def _paths(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [at]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*at, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _paths(item, (*at, i))
+    return found
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, operation: str) -> Any:
+    body = copy.deepcopy(draw(st.sampled_from(_valid_bodies()[operation])))
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(_paths(body)))
+        if not path:
+            continue
+        parent = body
+        for part in path[:-1]:
+            parent = parent[part]
+        action = draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "add" and isinstance(parent, dict):
+            key = draw(st.sampled_from(_property_names()))
+            parent[key] = copy.deepcopy(draw(st.sampled_from(_NASTY)))
+        else:
+            parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(_NASTY)))
+    return body
+
+
+@settings(max_examples=2000, deadline=None)
+@given(data=st.data(), operation=st.sampled_from(_WRITE_OPERATIONS))
+def test_the_compiled_check_accepts_only_what_the_python_validator_accepts(
+    data: st.DataObject, operation: str
+) -> None:
+    schema = _request_schemas()[operation]
+    body = data.draw(_mutated(operation))
+    if passes_compiled(compiled_check(schema), body):
+        errors = list(Draft4RequestValidator(schema, format_checker=_FORMATS).iter_errors(body))
+        assert errors == [], (operation, body)
+
+
+def test_the_compiled_check_accepts_the_valid_bodies() -> None:
+    """Else it would send every body to Python, and be no shortcut at all."""
+    for operation, bodies in _valid_bodies().items():
+        check = compiled_check(_request_schemas()[operation])
+        assert all(passes_compiled(check, body) for body in bodies), operation
+
+
+# The same for the parameters of a list, as the query parser hands them to validation.
+_FILTER_KEYS = [
+    "filters[status]", "filters[source]", "filters[user]", "filters[excluded_user]",
+    "filters[id]", "filters[query]", "filters[name]", "filters[mobile]", "filters[country]",
+    "filters[city]", "filters[channel]", "filters[created]", "filters[created][from]",
+    "filters[created][to]", "filters[updated][from]", "filters[passport_expire]",
+    "filters[legal_representative][name]", "filters[legal_representative][email]",
+    "filters[lead_fields][1]", "filters[property_fields][5]", "filters[wishlist][locations]",
+    "filters[wishlist][locations][]", "filters[wishlist][types]", "filters[wishlist][category]",
+    "filters[wishlist][from_price]", "filters[wishlist][to_size]", "filters[wishlist][nope]",
+    "filters[colour]", "sort", "sort_order", "page", "per_page",
+]  # fmt: skip
+_QUERY_VALUES = [
+    "", "x", "prospect", "portal", "1", "01", "0", "-1", "1.5", "1e3", "99999999999999999999",
+    "AE", "ae", "AE\n", "\ufeffAE", "today", "current_year", "2016-01-01", "2016-02-30",
+    "2016-01-01\n", "\u0662\u0660\u0661\u0666-01-01", "are.3", "are.3\n", "are.1,are.3",
+    "are.\u0663", "2,1", "true", "residential", "created", "DESC", "desc", "x" * 201, "é" * 40,
+]  # fmt: skip
+
+
+@cache
+def _list_parameters() -> list[dict[str, Any]]:
+    resolved = resolve_refs(Contract().document)
+    return [p for p in resolved["paths"]["/leads"]["get"]["parameters"] if p["in"] == "query"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    pairs=st.lists(
+        st.tuples(st.sampled_from(_FILTER_KEYS), st.sampled_from(_QUERY_VALUES)), max_size=4
+    )
+)
+def test_the_compiled_check_of_parameters_accepts_only_what_python_accepts(
+    pairs: list[tuple[str, str]],
+) -> None:
+    params = _list_parameters()
+    query: dict[str, list[str]] = {}
+    for key, value in pairs:
+        query.setdefault(key, []).append(value)
+    try:
+        parsed = BracketQueryParser(params, {}).resolve_query(query)
+    except InvalidRequest:
+        return
+    for param in params:
+        if param["name"] in parsed:
+            check = compiled_check(param["schema"], nullable=False)
+            if passes_compiled(check, parsed[param["name"]]):
+                python = Draft4Validator(param["schema"], format_checker=_FORMATS)
+                assert list(python.iter_errors(parsed[param["name"]])) == [], parsed
 
 
 # --- every error list exact, against a reference validator ---------------------------------
