@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server import create_app
 from mock_server.api.rights import Principal
 
-from .variants import Rewrite, rewriting
+from .variants import Rewrite, reanswering, rewriting
 
 Variant = Callable[[AsyncApp, ASGIApp], ASGIApp]
 _INSTANT = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$")
@@ -182,29 +182,7 @@ def _headers(
     served: ASGIApp, change: Callable[[Scope, list[Any], bytes], tuple[list[Any], bytes]]
 ) -> ASGIApp:
     """`served` with each answer's headers and body changed together."""
-
-    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await served(scope, receive, send)
-            return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def keep(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body"):
-                    headers, body = change(scope, list(start.get("headers", [])), b"".join(chunks))
-                    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-                    headers.append((b"content-length", str(len(body)).encode()))
-                    await send({**start, "headers": headers})
-                    await send({"type": "http.response.body", "body": body})
-
-        await served(scope, receive, keep)
-
-    return serve
+    return reanswering(served, lambda scope, status, headers, body: change(scope, headers, body))
 
 
 @tolerated("extra-headers", "headers the contract does not name on every answer")

@@ -731,11 +731,13 @@ def _unknown_filter_ignored(app: AsyncApp) -> ASGIApp:
 
 
 Rewrite = Callable[[Scope, int, list[tuple[bytes, bytes]], bytes], bytes]
+Headers = list[tuple[bytes, bytes]]
+Reanswer = Callable[[Scope, int, Headers, bytes], tuple[Headers, bytes]]
 
 
-def rewriting(app: ASGIApp, change: Rewrite) -> ASGIApp:
-    """`app` with each answer's body rewritten by `change(scope, status, headers, body)`; the
-    Content-Length follows."""
+def reanswering(app: ASGIApp, change: Reanswer) -> ASGIApp:
+    """`app` with each answer's headers and body rewritten together by
+    `change(scope, status, headers, body)`; the Content-Length follows."""
 
     async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -750,8 +752,9 @@ def rewriting(app: ASGIApp, change: Rewrite) -> ASGIApp:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body"):
-                    headers = list(start.get("headers", []))
-                    body = change(scope, start["status"], headers, b"".join(chunks))
+                    headers, body = change(
+                        scope, start["status"], list(start.get("headers", [])), b"".join(chunks)
+                    )
                     headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
                     headers.append((b"content-length", str(len(body)).encode()))
                     await send({**start, "headers": headers})
@@ -760,6 +763,13 @@ def rewriting(app: ASGIApp, change: Rewrite) -> ASGIApp:
         await app(scope, receive, keep)
 
     return serve
+
+
+def rewriting(app: ASGIApp, change: Rewrite) -> ASGIApp:
+    """`app` with each answer's body rewritten by `change(scope, status, headers, body)`."""
+    return reanswering(
+        app, lambda scope, status, headers, body: (headers, change(scope, status, headers, body))
+    )
 
 
 def _problem_errors(change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> Rewrite:
